@@ -1,0 +1,87 @@
+"""The Corner Shop error tree.
+
+Every error the project raises on purpose derives from :class:`CornerShopError`,
+so a boundary (the Lambda handler, the web app, the CLI) can catch one class and
+translate it. Foreign exceptions (sqlite3, botocore, cryptography, ...) are
+mapped at the module that owns that library, with ``raise ... from exc``::
+
+    CornerShopError
+    ├── ConfigError            settings that cannot work (bad CORNERSHOP_STORE, ...)
+    ├── BadRequest             an envelope we cannot act on (HTTP 400)
+    │   ├── VerificationError  a request that failed Alexa signature/timestamp checks
+    │   └── ForeignSkillError  a request addressed to another skill id
+    ├── DomainError            a rule of the shop was broken (spoken to the user)
+    │   ├── UnknownItem
+    │   ├── InvalidQuantity
+    │   ├── LineLimitExceeded
+    │   └── EmptyCart
+    ├── StoreError             storage is unreachable or failed; data left as it was
+    │   └── OrderNotFound
+    └── PackagingError         `cornershop package` could not build an artifact
+
+Messages are full sentences that say how to fix the problem.
+"""
+
+from __future__ import annotations
+
+
+class CornerShopError(Exception):
+    """Base class of every error Corner Shop raises on purpose."""
+
+
+class ConfigError(CornerShopError):
+    """The settings cannot work; the message names the setting and a valid value."""
+
+
+class BadRequest(CornerShopError):
+    """The incoming request cannot be acted on. Boundaries answer HTTP 400."""
+
+
+class VerificationError(BadRequest):
+    """An Alexa request failed verification (signature, certificate, timestamp, skill id)."""
+
+
+class ForeignSkillError(BadRequest):
+    """The request names an application id other than the configured skill id."""
+
+
+class DomainError(CornerShopError):
+    """A shop rule was broken. Handlers turn these into spoken answers."""
+
+
+class UnknownItem(DomainError):
+    def __init__(self, spoken: str) -> None:
+        super().__init__(f"The catalog has no item called {spoken!r}. Ask what the shop sells.")
+        self.spoken = spoken
+
+
+class InvalidQuantity(DomainError):
+    """A quantity of zero, below zero, or not a whole number."""
+
+
+class LineLimitExceeded(DomainError):
+    def __init__(self, item_id: str, limit: int, current: int) -> None:
+        super().__init__(
+            f"A cart line holds at most {limit} of one item; {item_id} already has {current}."
+        )
+        self.item_id = item_id
+        self.limit = limit
+        self.current = current
+
+
+class EmptyCart(DomainError):
+    """Checkout was asked for with nothing in the cart."""
+
+
+class StoreError(CornerShopError):
+    """Storage failed. The operation was not applied; the caller may retry."""
+
+
+class OrderNotFound(StoreError):
+    def __init__(self, number: int) -> None:
+        super().__init__(f"There is no order number {number}. Run `cornershop orders` to list them.")
+        self.number = number
+
+
+class PackagingError(CornerShopError):
+    """An artifact could not be built."""
