@@ -14,7 +14,9 @@ mapped at the module that owns that library, with ``raise ... from exc``::
     │   ├── UnknownItem
     │   ├── InvalidQuantity
     │   ├── LineLimitExceeded
-    │   └── EmptyCart
+    │   ├── ItemNotInCart
+    │   ├── EmptyCart
+    │   └── InvalidStatusChange
     ├── StoreError             storage is unreachable or failed; data left as it was
     │   └── OrderNotFound
     └── PackagingError         `cornershop package` could not build an artifact
@@ -69,8 +71,18 @@ class LineLimitExceeded(DomainError):
         self.current = current
 
 
+class ItemNotInCart(DomainError):
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"The cart has no {item_id} to remove.")
+        self.item_id = item_id
+
+
 class EmptyCart(DomainError):
     """Checkout was asked for with nothing in the cart."""
+
+
+class InvalidStatusChange(DomainError):
+    """The shop asked for an order status that cannot follow the current one."""
 
 
 class StoreError(CornerShopError):

@@ -1,0 +1,214 @@
+"""``build_skill``: the one factory every front door (Lambda, web, simulator, CLI) uses.
+
+Build it once per process. Dispatch order is the order of ``_HANDLERS`` below:
+specific request types and intents first, then the catch-alls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ask_sdk_core.exceptions import AskSdkException
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.request import Request
+
+from skill import logs
+from skill.config import Settings
+from skill.errors import BadRequest, ForeignSkillError
+from skill.handlers.base import ShopHandler, Services
+from skill.handlers.builtins import (
+    FallbackHandler,
+    HelpHandler,
+    LaunchHandler,
+    NoHandler,
+    RepeatHandler,
+    StopHandler,
+    UnhandledIntentHandler,
+    YesHandler,
+)
+from skill.handlers.cart import AddItemHandler, ClearCartHandler, ListCartHandler, RemoveItemHandler
+from skill.handlers.catalog import BrowseHandler, PriceHandler
+from skill.handlers.checkout import CheckoutHandler
+from skill.handlers.failures import ApologyHandler
+from skill.handlers.interceptors import RememberSpeechInterceptor, RequestLogInterceptor
+from skill.handlers.orders import LastOrderHandler, ReorderHandler
+from skill.handlers.system import (
+    AnyOtherRequestHandler,
+    CanFulfillHandler,
+    ExceptionEncounteredHandler,
+    SessionEndedHandler,
+    is_silent,
+)
+from skill.profile import AlexaProfile, BoundedApiClient, NameLookup
+from skill.speech import messages_for
+from skill.speech.ssml import escape
+from skill.store import Store, open_store
+
+RESPONSE_VERSION = "1.0"
+
+# Dispatch order, top to bottom. The catch-alls must stay last.
+_HANDLERS: tuple[type[ShopHandler], ...] = (
+    LaunchHandler,
+    AddItemHandler,
+    RemoveItemHandler,
+    ListCartHandler,
+    ClearCartHandler,
+    PriceHandler,
+    BrowseHandler,
+    CheckoutHandler,
+    LastOrderHandler,
+    ReorderHandler,
+    YesHandler,
+    NoHandler,
+    HelpHandler,
+    RepeatHandler,
+    FallbackHandler,
+    StopHandler,
+    SessionEndedHandler,
+    ExceptionEncounteredHandler,
+    CanFulfillHandler,
+    UnhandledIntentHandler,  # any other IntentRequest
+    AnyOtherRequestHandler,  # any other request type
+)
+
+_KNOWN_TYPES = frozenset(Request.discriminator_value_class_map)
+
+
+class CornerShopSkill:
+    """The built skill. ``handle`` takes an envelope dict and returns a response dict."""
+
+    def __init__(self, settings: Settings, store: Store, sdk_skill: Any) -> None:
+        self.settings = settings
+        self.store = store
+        self._sdk = sdk_skill
+        self._serializer = sdk_skill.serializer
+
+    def handle(self, envelope: Any, context: Any = None) -> dict[str, Any]:
+        """Run one request envelope through the skill.
+
+        Raises :class:`BadRequest` for something that is not an Alexa envelope at
+        all, and :class:`ForeignSkillError` for another skill's request (before
+        any storage is touched). Everything else gets a valid response.
+        """
+        request = _request_part(envelope)
+        self._check_skill_id(envelope)
+        request_type = request["type"]
+        if request_type not in _KNOWN_TYPES:
+            return _bare_response(envelope)
+        try:
+            parsed = self._serializer.deserialize(json.dumps(envelope), RequestEnvelope)
+        except (AskSdkException, ValueError, TypeError, AttributeError, KeyError) as exc:
+            # An envelope in a shape the SDK can't read (a newer field value,
+            # a broken client): answer validly rather than fail the device.
+            logs.get_logger("requests").warning(
+                "unreadable %s envelope: %s", request_type, type(exc).__name__
+            )
+            return _apology_response(envelope, request)
+        response = self._sdk.invoke(request_envelope=parsed, context=context)
+        data: dict[str, Any] = self._serializer.serialize(response)
+        return data
+
+    def handle_json(self, body: bytes | str, context: Any = None) -> dict[str, Any]:
+        try:
+            envelope = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest("The request body is not valid JSON.") from exc
+        return self.handle(envelope, context)
+
+    def _check_skill_id(self, envelope: Mapping[str, Any]) -> None:
+        expected = self.settings.skill_id
+        if expected is None:
+            return
+        actual = application_id(envelope)
+        if actual != expected:
+            raise ForeignSkillError(
+                "The request's application id does not match ALEXA_SKILL_ID, so it was refused."
+            )
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def application_id(envelope: Mapping[str, Any]) -> str | None:
+    """``context.System.application.applicationId`` (``session`` is absent on some requests)."""
+    try:
+        value = envelope["context"]["System"]["application"]["applicationId"]
+    except (KeyError, TypeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _request_part(envelope: Any) -> dict[str, Any]:
+    if not isinstance(envelope, dict):
+        raise BadRequest("The request body must be a JSON object (an Alexa request envelope).")
+    request = envelope.get("request")
+    if not isinstance(request, dict) or not isinstance(request.get("type"), str):
+        raise BadRequest("The envelope has no request.type, so it is not an Alexa request.")
+    return request
+
+
+def _session_attributes(envelope: Mapping[str, Any]) -> dict[str, Any] | None:
+    session = envelope.get("session")
+    if not isinstance(session, dict):
+        return None
+    attrs = session.get("attributes")
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def _bare_response(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"version": RESPONSE_VERSION, "response": {}}
+    attrs = _session_attributes(envelope)
+    if attrs is not None:
+        out["sessionAttributes"] = attrs
+    return out
+
+
+def _apology_response(envelope: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    if is_silent(request.get("type")):
+        return _bare_response(envelope)
+    locale = request.get("locale")
+    msg = messages_for(locale if isinstance(locale, str) else None)
+    out = _bare_response(envelope)
+    out["response"] = {
+        "outputSpeech": {"type": "SSML", "ssml": f"<speak>{escape(msg('error_generic'))}</speak>"},
+        "reprompt": {
+            "outputSpeech": {
+                "type": "SSML",
+                "ssml": f"<speak>{escape(msg('reprompt_generic'))}</speak>",
+            }
+        },
+        "shouldEndSession": False,
+    }
+    return out
+
+
+def build_skill(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    profile: NameLookup | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> CornerShopSkill:
+    """Build the skill once. Pass ``store``/``profile``/``clock`` to replace the defaults."""
+    settings = settings or Settings()
+    logs.configure(settings.log_level)
+    store = store if store is not None else open_store(settings.store_url, shop_id=settings.shop_id)
+    services = Services(
+        settings=settings,
+        store=store,
+        profile=profile if profile is not None else AlexaProfile(settings.profile_timeout),
+        clock=clock or (lambda: datetime.now(UTC)),
+    )
+    builder = CustomSkillBuilder(api_client=BoundedApiClient(timeout=settings.profile_timeout))
+    # The skill id is checked by CornerShopSkill before the SDK sees the request,
+    # so a foreign request is refused with our own error, not AskSdkException.
+    for handler in _HANDLERS:
+        builder.add_request_handler(handler(services))
+    builder.add_exception_handler(ApologyHandler())
+    builder.add_global_request_interceptor(RequestLogInterceptor())
+    builder.add_global_response_interceptor(RememberSpeechInterceptor())
+    return CornerShopSkill(settings, store, builder.create())

@@ -1,0 +1,138 @@
+"""The ``cornershop`` command. Each subcommand imports what it needs only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from skill.config import Settings
+from skill.errors import CornerShopError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "store", None):
+        settings = settings.with_(store_url=args.store)
+    return settings
+
+
+# -- invoke ------------------------------------------------------------------
+def cmd_invoke(args: argparse.Namespace, out: TextIO) -> int:
+    from skill.app import build_skill
+    from skill.profile import NoProfile
+
+    raw = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+    skill = build_skill(_settings(args), profile=NoProfile())
+    try:
+        response = skill.handle_json(raw)
+    finally:
+        skill.close()
+    json.dump(response, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return 0
+
+
+# -- orders ------------------------------------------------------------------
+_STATUS_ACTIONS = {"ready": "ready", "collected": "collected", "cancel": "cancelled"}
+
+
+def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
+    from skill.domain.orders import OrderStatus
+    from skill.store import open_store
+
+    settings = _settings(args)
+    store = open_store(settings.store_url, shop_id=settings.shop_id)
+    try:
+        if args.action:
+            if args.number is None:
+                raise CornerShopError(
+                    f"Say which order: cornershop orders {args.action} ORDER_NUMBER."
+                )
+            order = store.set_order_status(args.number, OrderStatus(_STATUS_ACTIONS[args.action]))
+            out.write(f"Order {order.number} is now {order.status.value}.\n")
+            return 0
+        orders = store.list_orders(limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        for order in orders:
+            out.write(json.dumps(order.to_data()) + "\n")
+        return 0
+    if not orders:
+        out.write("No orders yet.\n")
+        return 0
+    out.write(f"{'order':>6}  {'status':<10} {'placed (UTC)':<17} {'items':>5}  {'total':>9}  lines\n")
+    for order in orders:
+        lines = ", ".join(f"{ln.quantity} x {ln.name}" for ln in order.lines)
+        out.write(
+            f"{order.number:>6}  {order.status.value:<10} "
+            f"{order.created_at.strftime('%Y-%m-%d %H:%M'):<17} {order.count:>5}  "
+            f"{order.total.display():>9}  {lines}\n"
+        )
+    return 0
+
+
+# -- model -------------------------------------------------------------------
+def cmd_model(args: argparse.Namespace, out: TextIO) -> int:
+    from skill import interaction
+
+    locales = args.locale or interaction.model_locales()
+    if args.action == "sync":
+        for locale in locales:
+            changed = interaction.sync(locale)
+            out.write(f"{locale}: {'updated' if changed else 'already in sync'}\n")
+        return 0
+    problems = [p for locale in locales for p in interaction.drift(locale)]
+    for problem in problems:
+        out.write(problem + "\n")
+    out.write("interaction models match the catalog\n" if not problems else "")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cornershop", description="Corner Shop: an Alexa skill for ordering by voice."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("invoke", help="run one request envelope through the skill, print the response")
+    p.add_argument("file", help="a request envelope JSON file, or - for standard input")
+    p.add_argument("--store", help="store URL (default: CORNERSHOP_STORE or the SQLite file)")
+    p.set_defaults(func=cmd_invoke)
+
+    p = sub.add_parser("orders", help="list the shop's orders, or move one along")
+    p.add_argument("action", nargs="?", choices=sorted(_STATUS_ACTIONS), help="new status")
+    p.add_argument("number", nargs="?", type=int, help="order number")
+    p.add_argument("--limit", type=int, default=20, help="how many recent orders to list")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--store", help="store URL")
+    p.set_defaults(func=cmd_orders)
+
+    p = sub.add_parser("model", help="check or sync the interaction models with the catalog")
+    p.add_argument("action", choices=["check", "sync"])
+    p.add_argument("--locale", action="append", help="a locale (default: all)")
+    p.set_defaults(func=cmd_model)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    stream: Any = out or sys.stdout
+    try:
+        return int(args.func(args, stream))
+    except CornerShopError as exc:
+        sys.stderr.write(f"cornershop: {exc}\n")
+        return 2
+    except OSError as exc:
+        sys.stderr.write(f"cornershop: {exc.strerror or exc}: {exc.filename or ''}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

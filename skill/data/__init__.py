@@ -1,0 +1,26 @@
+"""Package data: the catalog document, loaded once per process."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from skill.domain.catalog import Catalog
+
+
+@cache
+def catalog_document() -> dict[str, Any]:
+    text = (resources.files("skill.data") / "catalog.json").read_text("utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+@cache
+def catalog_for(locale: str) -> Catalog:
+    """The catalog for a locale; an unknown locale gets en-US (the messages fall back alike)."""
+    doc = catalog_document()
+    if locale not in doc["text"]:
+        locale = "en-US"
+    return Catalog.from_document(doc, locale)

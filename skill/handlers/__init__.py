@@ -1,0 +1,1 @@
+"""Request handlers, one module per feature. The dispatch order lives in ``skill.app``."""

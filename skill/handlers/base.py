@@ -1,0 +1,232 @@
+"""What every handler shares: the services it may use and a per-request :class:`Turn`.
+
+Handlers get their dependencies through :class:`Services` at build time; none
+reads a global. A :class:`Turn` wraps one request: locale, messages, catalog,
+the (untrusted) session attributes and helpers that always set
+``shouldEndSession`` on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Intent, Response, Slot
+from ask_sdk_model.dialog import ElicitSlotDirective
+from ask_sdk_model.ui import Card
+
+from skill.config import Settings
+from skill.data import catalog_for
+from skill.domain.catalog import Catalog, Item
+from skill.errors import InvalidQuantity, UnknownItem
+from skill.profile import NameLookup
+from skill.speech import Messages, messages_for
+from skill.speech.ssml import escape
+from skill.store.base import Store
+
+ER_MATCH = "ER_SUCCESS_MATCH"
+PENDING_KINDS = frozenset({"checkout", "clear", "add", "checkout_offer"})
+_MAX_SLOT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    profile: NameLookup
+    clock: Callable[[], datetime]
+
+
+class Turn:
+    """One request, seen from a handler."""
+
+    def __init__(self, handler_input: HandlerInput, services: Services) -> None:
+        self.hi = handler_input
+        self.services = services
+        self.envelope = handler_input.request_envelope
+        self.request = self.envelope.request
+        self.locale: str = self.request.locale or "en-US"
+        self.msg: Messages = messages_for(self.locale)
+        self.catalog: Catalog = catalog_for(self.msg.locale)
+        self.session: dict[str, Any] = handler_input.attributes_manager.session_attributes
+        if not isinstance(self.session, dict):  # attributes come back from the client
+            self.session = {}
+            handler_input.attributes_manager.session_attributes = self.session
+
+    # -- identity ------------------------------------------------------------
+    @property
+    def user_id(self) -> str:
+        system = self.envelope.context.system if self.envelope.context else None
+        user = (system.user if system else None) or (
+            self.envelope.session.user if self.envelope.session else None
+        )
+        uid = getattr(user, "user_id", None)
+        return str(uid) if uid else "anonymous"
+
+    @property
+    def request_id(self) -> str:
+        return str(self.request.request_id or "")
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    # -- pending question (untrusted input: validate every field) -------------
+    @property
+    def pending(self) -> dict[str, str] | None:
+        raw = self.session.get("pending")
+        if not isinstance(raw, dict) or raw.get("kind") not in PENDING_KINDS:
+            return None
+        if raw["kind"] == "add":
+            item = raw.get("item")
+            if not isinstance(item, str) or item not in self.catalog:
+                return None
+            return {"kind": "add", "item": item}
+        return {"kind": str(raw["kind"])}
+
+    def set_pending(self, kind: str, **data: str) -> None:
+        self.session["pending"] = {"kind": kind, **data}
+
+    def clear_pending(self) -> None:
+        self.session.pop("pending", None)
+
+    # -- slots ---------------------------------------------------------------
+    @property
+    def intent(self) -> Intent | None:
+        return getattr(self.request, "intent", None)
+
+    def slot(self, name: str) -> Slot | None:
+        intent = self.intent
+        slots = getattr(intent, "slots", None) if intent is not None else None
+        if not isinstance(slots, dict):
+            return None
+        slot = slots.get(name)
+        return slot if isinstance(slot, Slot) else None
+
+    def slot_text(self, name: str) -> str | None:
+        slot = self.slot(name)
+        value = getattr(slot, "value", None)
+        if not isinstance(value, str):
+            return None
+        value = value.strip()[:_MAX_SLOT_CHARS]
+        return value or None
+
+    def item_slot(self, name: str = "Item") -> Item | None:
+        """The catalog item a slot names; None if the slot is empty.
+
+        Uses entity resolution when Alexa matched an id, else matches the
+        spoken value against names and synonyms. Raises UnknownItem otherwise.
+        """
+        slot = self.slot(name)
+        resolutions = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+        for authority in resolutions or ():
+            status = getattr(getattr(authority, "status", None), "code", None)
+            code = getattr(status, "value", status)
+            if code != ER_MATCH:
+                continue
+            for wrapper in authority.values or ():
+                item_id = getattr(getattr(wrapper, "value", None), "id", None)
+                item = self.catalog.get(item_id) if isinstance(item_id, str) else None
+                if item is not None:
+                    return item
+        spoken = self.slot_text(name)
+        if spoken is None:
+            return None
+        item = self.catalog.find(spoken)
+        if item is None:
+            raise UnknownItem(spoken)
+        return item
+
+    def quantity_slot(self, name: str = "Quantity") -> int | None:
+        """A positive whole quantity, None if not said; InvalidQuantity for 0, negatives, '?'."""
+        text = self.slot_text(name)
+        if text is None:
+            return None
+        if len(text) > 6 or not text.lstrip("-").isdigit():
+            raise InvalidQuantity(f"{text!r} is not a whole number.")
+        value = int(text)
+        if value < 1:
+            raise InvalidQuantity(f"{value} is below one.")
+        return value
+
+    # -- responses -----------------------------------------------------------
+    def ask(
+        self,
+        speech: str,
+        reprompt: str,
+        *,
+        card: Card | None = None,
+        directive: Any | None = None,
+    ) -> Response:
+        rb = self.hi.response_builder
+        rb.speak(escape(speech)).ask(escape(reprompt))
+        if card is not None:
+            rb.set_card(card)
+        if directive is not None:
+            rb.add_directive(directive)
+        rb.set_should_end_session(False)
+        return rb.response
+
+    def tell(self, speech: str, *, card: Card | None = None) -> Response:
+        rb = self.hi.response_builder
+        rb.speak(escape(speech))
+        if card is not None:
+            rb.set_card(card)
+        rb.set_should_end_session(True)
+        self.clear_pending()
+        return rb.response
+
+    def elicit(self, slot_name: str, speech: str, reprompt: str) -> Response:
+        """Ask for one slot of the current intent (Dialog.ElicitSlot), keeping the others."""
+        intent = self.intent
+        assert intent is not None
+        updated = Intent(
+            name=intent.name,
+            slots=dict(intent.slots or {}),
+            confirmation_status=intent.confirmation_status,
+        )
+        if slot_name in (updated.slots or {}):
+            old = updated.slots[slot_name]
+            updated.slots[slot_name] = Slot(name=slot_name, confirmation_status=old.confirmation_status)
+        return self.ask(
+            speech,
+            reprompt,
+            directive=ElicitSlotDirective(updated_intent=updated, slot_to_elicit=slot_name),
+        )
+
+    def silent(self) -> Response:
+        """An empty response, for requests that must get no speech."""
+        return self.hi.response_builder.response
+
+
+class ShopHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """A handler for one request type and, for intents, a set of intent names."""
+
+    request_type: ClassVar[str] = "IntentRequest"
+    intents: ClassVar[frozenset[str]] = frozenset()
+    #: Yes/No/Help/Repeat/Fallback answer around a pending question; all others drop it.
+    keeps_pending: ClassVar[bool] = False
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        if request.object_type != self.request_type:
+            return False
+        if not self.intents:
+            return True
+        return getattr(getattr(request, "intent", None), "name", None) in self.intents
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn(handler_input, self.services)
+        if not self.keeps_pending:
+            turn.clear_pending()
+        return self.respond(turn)
+
+    def respond(self, turn: Turn) -> Response:
+        raise NotImplementedError

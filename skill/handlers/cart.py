@@ -1,0 +1,137 @@
+"""Adding to, removing from, listing and clearing the cart."""
+
+from __future__ import annotations
+
+from ask_sdk_model import Response
+from ask_sdk_model.ui import SimpleCard
+
+from skill.domain.cart import Cart
+from skill.domain.catalog import Item
+from skill.errors import InvalidQuantity, ItemNotInCart, LineLimitExceeded, UnknownItem
+from skill.handlers.base import ShopHandler, Turn
+
+LIST_LINES_SPOKEN = 5
+
+
+def describe(turn: Turn, item: Item, quantity: int) -> str:
+    return f"{quantity} {item.form(quantity)}"
+
+
+def cart_lines(turn: Turn, cart: Cart) -> list[str]:
+    lines = []
+    for line in cart.lines:
+        item = turn.catalog.get(line.item_id)
+        if item is not None:
+            lines.append(describe(turn, item, line.quantity))
+    return lines
+
+
+def unknown_item(turn: Turn, exc: UnknownItem) -> Response:
+    return turn.ask(
+        turn.msg("unknown_item", spoken=exc.spoken), turn.msg("unknown_item_reprompt")
+    )
+
+
+def add_to_cart(turn: Turn, item: Item, quantity: int) -> Response:
+    """Add and say the new cart summary. Shared by AddItem, Yes-to-an-offer and Browse."""
+    try:
+        cart = turn.store.update_cart(turn.user_id, lambda c: c.add(item.id, quantity))
+    except LineLimitExceeded as exc:
+        return turn.ask(
+            turn.msg("line_limit", limit=exc.limit, item=item.other, current=exc.current),
+            turn.msg("reprompt_add_more"),
+        )
+    total = cart.total(turn.catalog).display()
+    speech = turn.msg("added", count=cart.count, what=describe(turn, item, quantity), total=total)
+    return turn.ask(speech, turn.msg("reprompt_add_more"))
+
+
+class AddItemHandler(ShopHandler):
+    intents = frozenset({"AddItemIntent"})
+
+    def respond(self, turn: Turn) -> Response:
+        try:
+            item = turn.item_slot()
+        except UnknownItem as exc:
+            return unknown_item(turn, exc)
+        if item is None:
+            return turn.elicit("Item", turn.msg("ask_item"), turn.msg("ask_item_reprompt"))
+        try:
+            quantity = turn.quantity_slot()
+        except InvalidQuantity:
+            ask = turn.msg("bad_quantity", item=item.other)
+            return turn.elicit("Quantity", ask, turn.msg("ask_quantity", item=item.other))
+        return add_to_cart(turn, item, 1 if quantity is None else quantity)
+
+
+class RemoveItemHandler(ShopHandler):
+    intents = frozenset({"RemoveItemIntent"})
+
+    def respond(self, turn: Turn) -> Response:
+        try:
+            item = turn.item_slot()
+        except UnknownItem as exc:
+            return unknown_item(turn, exc)
+        if item is None:
+            ask = turn.msg("which_item_remove")
+            return turn.elicit("Item", ask, ask)
+        try:
+            quantity = turn.quantity_slot()
+        except InvalidQuantity:
+            ask = turn.msg("bad_quantity", item=item.other)
+            return turn.elicit("Quantity", ask, turn.msg("ask_quantity", item=item.other))
+        before = 0
+
+        def change(cart: Cart) -> Cart:
+            nonlocal before
+            before = cart.quantity_of(item.id)
+            return cart.remove(item.id, quantity)
+
+        try:
+            cart = turn.store.update_cart(turn.user_id, change)
+        except ItemNotInCart:
+            return turn.ask(turn.msg("not_in_cart", item=item.other), turn.msg("reprompt_generic"))
+        removed = before - cart.quantity_of(item.id)
+        what = describe(turn, item, removed)
+        if cart.is_empty:
+            return turn.ask(turn.msg("removed_last", what=what), turn.msg("ask_item"))
+        total = cart.total(turn.catalog).display()
+        speech = turn.msg("removed", count=cart.count, what=what, total=total)
+        return turn.ask(speech, turn.msg("reprompt_add_more"))
+
+
+class ListCartHandler(ShopHandler):
+    intents = frozenset({"ListCartIntent"})
+
+    def respond(self, turn: Turn) -> Response:
+        cart = turn.store.get_cart(turn.user_id)
+        lines = cart_lines(turn, cart)
+        if not lines:
+            return turn.ask(turn.msg("cart_empty"), turn.msg("ask_item"))
+        total = cart.total(turn.catalog).display()
+        spoken = lines[:LIST_LINES_SPOKEN]
+        if len(lines) > LIST_LINES_SPOKEN:
+            extra = len(lines) - LIST_LINES_SPOKEN
+            spoken = [*spoken, turn.msg("list_more", count=extra)]
+        speech = turn.msg("cart_list", lines=turn.msg.join(spoken), total=total)
+        card = SimpleCard(
+            title=turn.msg("cart_card_title"),
+            content="\n".join([*lines, turn.msg("cart_card_total", total=total)]),
+        )
+        return turn.ask(speech, turn.msg("reprompt_add_more"), card=card)
+
+
+class ClearCartHandler(ShopHandler):
+    intents = frozenset({"ClearCartIntent"})
+
+    def respond(self, turn: Turn) -> Response:
+        cart = turn.store.get_cart(turn.user_id)
+        if cart.is_empty:
+            return turn.ask(turn.msg("cart_empty"), turn.msg("ask_item"))
+        turn.set_pending("clear")
+        return turn.ask(turn.msg("clear_confirm", count=cart.count), turn.msg("clear_reprompt"))
+
+
+def clear_confirmed(turn: Turn) -> Response:
+    turn.store.update_cart(turn.user_id, lambda _cart: Cart())
+    return turn.ask(turn.msg("cleared"), turn.msg("ask_item"))

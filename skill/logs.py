@@ -1,0 +1,30 @@
+"""Logging without personal data: user ids are hashed, envelopes are never logged."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+LOGGER_NAME = "cornershop"
+
+
+def get_logger(name: str = "") -> logging.Logger:
+    return logging.getLogger(f"{LOGGER_NAME}.{name}" if name else LOGGER_NAME)
+
+
+def hashed(user_id: str | None) -> str:
+    """A stable, non-reversible tag for a user id, so logs can be correlated but not traced."""
+    if not user_id:
+        return "-"
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+
+
+def configure(level: str = "INFO") -> None:
+    """Set up the ``cornershop`` logger once; harmless to call again."""
+    logger = get_logger()
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False

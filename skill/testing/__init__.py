@@ -1,0 +1,1 @@
+"""Supported test doubles for code that uses Corner Shop (like httpx's MockTransport)."""
