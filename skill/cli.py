@@ -24,7 +24,11 @@ def cmd_invoke(args: argparse.Namespace, out: TextIO) -> int:
     from skill.app import build_skill
     from skill.profile import NoProfile
 
-    raw = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+    if args.file == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        with open(args.file, "rb") as fh:
+            raw = fh.read()
     skill = build_skill(_settings(args), profile=NoProfile())
     try:
         response = skill.handle_json(raw)
@@ -115,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["check", "sync"])
     p.add_argument("--locale", action="append", help="a locale (default: all)")
     p.set_defaults(func=cmd_model)
+
+    from skill.simulator.commands import register as register_simulator
+
+    register_simulator(sub)
     return parser
 
 

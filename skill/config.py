@@ -29,7 +29,8 @@ DEFAULT_LOCALE = "en-US"
 
 def default_store_url(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    home = env.get("HOME") or str(Path.home())
+    base = env.get("XDG_DATA_HOME") or str(Path(home) / ".local" / "share")
     return f"sqlite:///{Path(base) / 'cornershop' / 'cornershop.db'}"
 
 

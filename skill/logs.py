@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
+from typing import TextIO
 
 LOGGER_NAME = "cornershop"
 
@@ -19,12 +21,27 @@ def hashed(user_id: str | None) -> str:
     return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (test runners and REPLs swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure(level: str = "INFO") -> None:
     """Set up the ``cornershop`` logger once; harmless to call again."""
     logger = get_logger()
     logger.setLevel(level)
     if not logger.handlers:
-        handler = logging.StreamHandler()
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False

@@ -77,8 +77,11 @@ class BoundedApiClient(ApiClient):  # type: ignore[misc]
                 status = resp.status
                 headers = list(resp.headers.items())
         except urllib.error.HTTPError as exc:
-            body = exc.read(65536).decode("utf-8", "replace")
-            status, headers = exc.code, list(exc.headers.items())
+            # The SDK deserialises error bodies into an enum that lacks codes the
+            # API really sends (ACCESS_DENIED), which would hide the status. Only
+            # the status matters to us, so hand the SDK an empty error body.
+            exc.close()
+            body, status, headers = "{}", exc.code, list(exc.headers.items())
         return ApiClientResponse(headers=headers, status_code=status, body=body)
 
 

@@ -52,10 +52,13 @@ class Turn:
         self.locale: str = self.request.locale or "en-US"
         self.msg: Messages = messages_for(self.locale)
         self.catalog: Catalog = catalog_for(self.msg.locale)
-        self.session: dict[str, Any] = handler_input.attributes_manager.session_attributes
-        if not isinstance(self.session, dict):  # attributes come back from the client
-            self.session = {}
-            handler_input.attributes_manager.session_attributes = self.session
+        self.session: dict[str, Any] = {}
+        if self.envelope.session is not None:  # out-of-session requests have none
+            attrs = handler_input.attributes_manager.session_attributes
+            if isinstance(attrs, dict):  # attributes come back from the client: untrusted
+                self.session = attrs
+            else:
+                handler_input.attributes_manager.session_attributes = self.session
 
     # -- identity ------------------------------------------------------------
     @property

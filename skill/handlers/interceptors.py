@@ -37,6 +37,8 @@ class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[mi
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         if response is None or response.should_end_session is not False:
             return
+        if handler_input.request_envelope.session is None:
+            return
         speech = getattr(response.output_speech, "ssml", None)
         reprompt = getattr(getattr(response.reprompt, "output_speech", None), "ssml", None)
         session = handler_input.attributes_manager.session_attributes

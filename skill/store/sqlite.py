@@ -61,8 +61,10 @@ class SQLiteStore:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
-        with self._write() as db:
-            db.executescript(_SCHEMA)
+        try:
+            self._conn().executescript(_SCHEMA)  # its own implicit transaction
+        except sqlite3.Error as exc:
+            raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
 
     # -- connection handling -------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -88,12 +90,12 @@ class SQLiteStore:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
 
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -218,6 +220,12 @@ class SQLiteStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # A failed COMMIT may already have ended the transaction; that is fine.
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _now() -> str:

@@ -1,0 +1,1 @@
+"""The offline simulator: NLU, request envelopes, dialog emulation and conversation tests."""

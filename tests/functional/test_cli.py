@@ -1,0 +1,82 @@
+"""The cornershop command: invoke and orders."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import EVENTS
+
+from skill.cli import main
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def test_invoke_prints_response_envelope(tmp_path: Path) -> None:
+    code, out = run("invoke", str(EVENTS / "launch.json"), "--store", "memory://")
+    assert code == 0
+    response = json.loads(out)
+    assert response["version"] == "1.0"
+    assert response["response"]["shouldEndSession"] is False
+
+
+def test_invoke_reads_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = (EVENTS / "add_item.json").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body)))
+    code, out = run("invoke", "-", "--store", "memory://")
+    assert code == 0
+    assert "Added 2 apples" in json.loads(out)["response"]["outputSpeech"]["ssml"]
+
+
+def test_invoke_bad_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    code, _ = run("invoke", str(bad), "--store", "memory://")
+    assert code == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    code, _ = run("invoke", str(tmp_path / "missing.json"), "--store", "memory://")
+    assert code == 2
+
+
+def _place_order(store_url: str) -> None:
+    from skill.app import build_skill
+    from skill.config import Settings
+    from skill.profile import NoProfile
+
+    skill = build_skill(Settings(store_url=store_url), profile=NoProfile())
+    attrs: dict = {}
+    for name in ["add_item", "checkout", "yes"]:
+        env = json.loads((EVENTS / f"{name}.json").read_text())
+        env["session"]["attributes"] = attrs
+        attrs = skill.handle(env).get("sessionAttributes") or {}
+    skill.close()
+
+
+def test_orders_lists_and_moves_orders_along(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    code, out = run("orders", "--store", url)
+    assert (code, out) == (0, "No orders yet.\n")
+    _place_order(url)
+    code, out = run("orders", "--store", url)
+    assert code == 0
+    assert "1001" in out and "placed" in out and "$1.50" in out and "2 x apples" in out
+    assert run("orders", "ready", "1001", "--store", url) == (0, "Order 1001 is now ready.\n")
+    assert run("orders", "collected", "1001", "--store", url)[0] == 0
+    code, out = run("orders", "--json", "--store", url)
+    assert json.loads(out)["status"] == "collected"
+    code, _ = run("orders", "ready", "1001", "--store", url)
+    assert code == 2
+    assert "cannot become ready" in capsys.readouterr().err
+    code, _ = run("orders", "cancel", "999", "--store", url)
+    assert code == 2
+    assert "There is no order number 999" in capsys.readouterr().err
+
+
+def test_model_check_passes_on_the_repo() -> None:
+    assert run("model", "check") == (0, "interaction models match the catalog\n")
