@@ -167,6 +167,14 @@ def _bare_response(envelope: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def apology_response(envelope: Any) -> dict[str, Any]:
+    """A valid response apologising for a server fault, for any envelope that parsed."""
+    request = envelope.get("request") if isinstance(envelope, dict) else None
+    if not isinstance(request, dict) or not isinstance(envelope, dict):
+        return {"version": RESPONSE_VERSION, "response": {}}
+    return _apology_response(envelope, request)
+
+
 def _apology_response(envelope: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     if is_silent(request.get("type")):
         return _bare_response(envelope)

@@ -79,6 +79,48 @@ def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+# -- serve -------------------------------------------------------------------
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    import ipaddress
+
+    settings = _settings(args)
+    if args.no_verify:
+        try:
+            loopback = args.host in _LOOPBACK or ipaddress.ip_address(args.host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise CornerShopError(
+                f"--no-verify is refused when binding to {args.host}: anyone on the network "
+                "could shop as any user. Bind to 127.0.0.1, or keep verification on."
+            )
+        settings = settings.with_(verify_requests=False)
+    if args.dev:
+        settings = settings.with_(dev_mode=True)
+
+    from skill.app import build_skill
+    from skill.web import create_app
+
+    skill = build_skill(settings)
+    console = None
+    if settings.dev_mode:
+        from skill.simulator.webconsole import WebConsole
+
+        console = WebConsole(skill)
+    app = create_app(settings, skill=skill, dev_console=console)
+    mode = "development (simulator page at /)" if settings.dev_mode else "production"
+    out.write(
+        f"Corner Shop on http://{args.host}:{args.port}/alexa, {mode}, "
+        f"verification {'on' if settings.verify_requests else 'OFF'}, store {settings.store_url}\n"
+    )
+    out.flush()
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return 0
+
+
 # -- model -------------------------------------------------------------------
 def cmd_model(args: argparse.Namespace, out: TextIO) -> int:
     from skill import interaction
@@ -114,6 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--store", help="store URL")
     p.set_defaults(func=cmd_orders)
+
+    p = sub.add_parser("serve", help="run the web service (POST /alexa) for a local endpoint")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    p.add_argument(
+        "--no-verify", action="store_true",
+        help="turn Alexa request verification off (loopback only, for local testing)",
+    )
+    p.add_argument("--dev", action="store_true", help="development mode: simulator page at /")
+    p.add_argument("--store", help="store URL")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("model", help="check or sync the interaction models with the catalog")
     p.add_argument("action", choices=["check", "sync"])
