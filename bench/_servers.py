@@ -39,11 +39,29 @@ class Gunicorn:
     def __init__(self, app: str, env: dict[str, str], *extra: str, workers: int = 2) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **env}
+        full_env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", "/tmp"),
+            **env,
+        }
         self.proc = subprocess.Popen(
-            [str(GUNICORN), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--timeout", "30", "--log-level", "warning", *extra, app],
-            cwd=REPO, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                str(GUNICORN),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "30",
+                "--log-level",
+                "warning",
+                *extra,
+                app,
+            ],
+            cwd=REPO,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -95,8 +113,15 @@ class LoadResult:
         return statistics.median(self.latencies_ms) if self.latencies_ms else float("nan")
 
 
-def _client(port: int, plan: Plan, index: int, seconds: float, max_requests: int,
-            keep: bool, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+def _client(
+    port: int,
+    plan: Plan,
+    index: int,
+    seconds: float,
+    max_requests: int,
+    keep: bool,
+    queue: mp.Queue,
+) -> None:  # type: ignore[type-arg]
     latencies: list[float] = []
     errors = 0
     kept: list[tuple[int, int, int, str]] = []
@@ -107,7 +132,9 @@ def _client(port: int, plan: Plan, index: int, seconds: float, max_requests: int
         started = time.perf_counter()
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("POST", path, body=body, headers={**headers, "Content-Type": "application/json"})
+            conn.request(
+                "POST", path, body=body, headers={**headers, "Content-Type": "application/json"}
+            )
             resp = conn.getresponse()
             data = resp.read()
             conn.close()
@@ -123,13 +150,25 @@ def _client(port: int, plan: Plan, index: int, seconds: float, max_requests: int
     queue.put((latencies, errors, kept))
 
 
-def run_load(port: int, plan: Plan, *, clients: int, seconds: float,
-             max_requests_per_client: int = 100_000, keep_bodies: bool = False) -> LoadResult:
+def run_load(
+    port: int,
+    plan: Plan,
+    *,
+    clients: int,
+    seconds: float,
+    max_requests_per_client: int = 100_000,
+    keep_bodies: bool = False,
+) -> LoadResult:
     """Send requests from ``clients`` processes for ``seconds`` (bounded in time and count)."""
     ctx = mp.get_context("fork")
     queue: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
-    procs = [ctx.Process(target=_client, args=(port, plan, i, seconds, max_requests_per_client,
-                                                keep_bodies, queue)) for i in range(clients)]
+    procs = [
+        ctx.Process(
+            target=_client,
+            args=(port, plan, i, seconds, max_requests_per_client, keep_bodies, queue),
+        )
+        for i in range(clients)
+    ]
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -139,8 +178,11 @@ def run_load(port: int, plan: Plan, *, clients: int, seconds: float,
         p.join(timeout=10)
     latencies = [x for r in results for x in r[0]]
     return LoadResult(
-        requests=len(latencies), errors=sum(r[1] for r in results), seconds=elapsed,
-        latencies_ms=latencies, bodies=[b for r in results for b in r[2]],
+        requests=len(latencies),
+        errors=sum(r[1] for r in results),
+        seconds=elapsed,
+        latencies_ms=latencies,
+        bodies=[b for r in results for b in r[2]],
     )
 
 

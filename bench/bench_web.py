@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _servers import REPO, Gunicorn, run_load, table  # noqa: E402
+from _servers import REPO, Gunicorn, run_load, table
 
-from skill.testing.alexa_ca import ThrowawayCA, envelope  # noqa: E402
+from skill.testing.alexa_ca import ThrowawayCA, envelope
 
 
 def main() -> None:
@@ -43,20 +43,39 @@ def main() -> None:
         t = Path(tmp)
         (t / "root.pem").write_bytes(ca.root_pem)
         (t / "chain.pem").write_bytes(ca.chain_pem())
-        common = {"CORNERSHOP_STORE": f"sqlite:///{t / 'shop.db'}",
-                  "ALEXA_SKILL_ID": "amzn1.ask.skill.bench", "CORNERSHOP_LOG_LEVEL": "WARNING"}
+        common = {
+            "CORNERSHOP_STORE": f"sqlite:///{t / 'shop.db'}",
+            "ALEXA_SKILL_ID": "amzn1.ask.skill.bench",
+            "CORNERSHOP_LOG_LEVEL": "WARNING",
+        }
         results = {}
-        with Gunicorn("signed_app:app", {**common, "CORNERSHOP_TEST_ROOTS": str(t / "root.pem"),
-                                          "CORNERSHOP_TEST_CHAIN": str(t / "chain.pem")},
-                      "--pythonpath", str(REPO / "tests" / "support")) as on:
+        with Gunicorn(
+            "signed_app:app",
+            {
+                **common,
+                "CORNERSHOP_TEST_ROOTS": str(t / "root.pem"),
+                "CORNERSHOP_TEST_CHAIN": str(t / "chain.pem"),
+            },
+            "--pythonpath",
+            str(REPO / "tests" / "support"),
+        ) as on:
             run_load(on.port, plan, clients=args.clients, seconds=1.0)  # warm up
             results["on"] = run_load(on.port, plan, clients=args.clients, seconds=args.seconds)
         with Gunicorn("skill.web:create_app()", {**common, "CORNERSHOP_VERIFY": "false"}) as off:
             run_load(off.port, plan, clients=args.clients, seconds=1.0)
             results["off"] = run_load(off.port, plan, clients=args.clients, seconds=args.seconds)
     for name, r in results.items():
-        rows.append([f"verification {name}", r.requests, r.errors, f"{r.rps:.0f}",
-                     f"{r.p50:.2f}", f"{r.pct(95):.2f}", f"{r.pct(99):.2f}"])
+        rows.append(
+            [
+                f"verification {name}",
+                r.requests,
+                r.errors,
+                f"{r.rps:.0f}",
+                f"{r.p50:.2f}",
+                f"{r.pct(95):.2f}",
+                f"{r.pct(99):.2f}",
+            ]
+        )
     print(table(rows, ["server", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]))
     ratio = results["on"].rps / results["off"].rps
     print(f"throughput with verification on / off: {ratio:.1%} (target >= 85%)")

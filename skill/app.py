@@ -19,7 +19,7 @@ from ask_sdk_model.request import Request
 from skill import logs
 from skill.config import Settings
 from skill.errors import BadRequest, ForeignSkillError
-from skill.handlers.base import ShopHandler, Services
+from skill.handlers.base import Services, ShopHandler
 from skill.handlers.builtins import (
     FallbackHandler,
     HelpHandler,

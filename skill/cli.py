@@ -68,7 +68,9 @@ def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
     if not orders:
         out.write("No orders yet.\n")
         return 0
-    out.write(f"{'order':>6}  {'status':<10} {'placed (UTC)':<17} {'items':>5}  {'total':>9}  lines\n")
+    out.write(
+        f"{'order':>6}  {'status':<10} {'placed (UTC)':<17} {'items':>5}  {'total':>9}  lines\n"
+    )
     for order in orders:
         lines = ", ".join(f"{ln.quantity} x {ln.name}" for ln in order.lines)
         out.write(
@@ -144,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("invoke", help="run one request envelope through the skill, print the response")
+    p = sub.add_parser(
+        "invoke", help="run one request envelope through the skill, print the response"
+    )
     p.add_argument("file", help="a request envelope JSON file, or - for standard input")
     p.add_argument("--store", help="store URL (default: CORNERSHOP_STORE or the SQLite file)")
     p.set_defaults(func=cmd_invoke)
@@ -161,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
     p.add_argument(
-        "--no-verify", action="store_true",
+        "--no-verify",
+        action="store_true",
         help="turn Alexa request verification off (loopback only, for local testing)",
     )
     p.add_argument("--dev", action="store_true", help="development mode: simulator page at /")

@@ -67,7 +67,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        kwargs: dict[str, Any] = {"store_url": env.get("CORNERSHOP_STORE") or default_store_url(env)}
+        kwargs: dict[str, Any] = {
+            "store_url": env.get("CORNERSHOP_STORE") or default_store_url(env)
+        }
         if env.get("ALEXA_SKILL_ID"):
             kwargs["skill_id"] = env["ALEXA_SKILL_ID"].strip()
         if "CORNERSHOP_VERIFY" in env:

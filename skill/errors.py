@@ -91,7 +91,9 @@ class StoreError(CornerShopError):
 
 class OrderNotFound(StoreError):
     def __init__(self, number: int) -> None:
-        super().__init__(f"There is no order number {number}. Run `cornershop orders` to list them.")
+        super().__init__(
+            f"There is no order number {number}. Run `cornershop orders` to list them."
+        )
         self.number = number
 
 

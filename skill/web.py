@@ -98,7 +98,7 @@ def create_app(
         body = request.get_data(cache=False)
         if verify is not None:
             try:
-                verify(request.headers, body)
+                verify(dict(request.headers), body)
             except VerificationError as exc:
                 _log.info("rejected request: %s", exc)
                 return _error(str(exc), 400)
@@ -158,10 +158,12 @@ def _add_dev_routes(app: Flask, console: DevConsole | None) -> None:
     @app.post("/dev/say")
     def dev_say() -> Response:
         if console is None:
-            return _error("The simulator is not attached; start with `cornershop serve --dev`.", 503)
+            return _error(
+                "The simulator is not attached; start with `cornershop serve --dev`.", 503
+            )
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            return _error("Send a JSON object like {\"utterance\": \"add milk\"}.", 400)
+            return _error('Send a JSON object like {"utterance": "add milk"}.', 400)
         try:
             return _json(dict(console(data)), 200)
         except BadRequest as exc:

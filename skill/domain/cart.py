@@ -100,6 +100,4 @@ class Cart:
 
 def _check_quantity(quantity: int) -> None:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-        raise InvalidQuantity(
-            f"A quantity must be a whole number of at least 1, not {quantity!r}."
-        )
+        raise InvalidQuantity(f"A quantity must be a whole number of at least 1, not {quantity!r}.")

@@ -105,9 +105,7 @@ class Order:
         return cls(
             number=int(data["number"]),
             user_id=str(data["user_id"]),
-            lines=tuple(
-                OrderLine(str(i), str(n), int(q), int(p)) for i, n, q, p in data["lines"]
-            ),
+            lines=tuple(OrderLine(str(i), str(n), int(q), int(p)) for i, n, q, p in data["lines"]),
             currency=str(data["currency"]),
             created_at=datetime.fromisoformat(data["created_at"]),
             locale=str(data.get("locale", "en-US")),

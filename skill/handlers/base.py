@@ -194,7 +194,9 @@ class Turn:
         )
         if slot_name in (updated.slots or {}):
             old = updated.slots[slot_name]
-            updated.slots[slot_name] = Slot(name=slot_name, confirmation_status=old.confirmation_status)
+            updated.slots[slot_name] = Slot(
+                name=slot_name, confirmation_status=old.confirmation_status
+            )
         return self.ask(
             speech,
             reprompt,

@@ -108,9 +108,7 @@ class FallbackHandler(ShopHandler):
 
 
 class StopHandler(ShopHandler):
-    intents = frozenset(
-        {"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"}
-    )
+    intents = frozenset({"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"})
 
     def respond(self, turn: Turn) -> Response:
         try:

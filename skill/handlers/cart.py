@@ -27,9 +27,7 @@ def cart_lines(turn: Turn, cart: Cart) -> list[str]:
 
 
 def unknown_item(turn: Turn, exc: UnknownItem) -> Response:
-    return turn.ask(
-        turn.msg("unknown_item", spoken=exc.spoken), turn.msg("unknown_item_reprompt")
-    )
+    return turn.ask(turn.msg("unknown_item", spoken=exc.spoken), turn.msg("unknown_item_reprompt"))
 
 
 def add_to_cart(turn: Turn, item: Item, quantity: int) -> Response:

@@ -58,15 +58,15 @@ def place_order(turn: Turn) -> Response:
 
     # Only after the order is safely stored: a slow profile call can't lose it.
     profile = turn.services.profile(turn.hi)
-    params = {
+    params: dict[str, object] = {
         "number": order.number,
         "total": order.total.display(),
         "minutes": settings.pickup_minutes,
     }
     if profile.given_name:
-        speech = turn.msg("checkout_done_named", name=profile.given_name, **params)
+        speech = turn.msg("checkout_done_named", None, name=profile.given_name, **params)
     else:
-        speech = turn.msg("checkout_done", **params)
+        speech = turn.msg("checkout_done", None, **params)
     card: Card = receipt_card(turn, order)
     if profile.permission_missing and not turn.session.get(_ASKED_PERMISSION):
         turn.session[_ASKED_PERMISSION] = True

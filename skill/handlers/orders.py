@@ -51,7 +51,9 @@ class ReorderHandler(ShopHandler):
         cart = turn.store.update_cart(turn.user_id, change)
         # Re-priced at today's prices: the cart always holds items, not prices.
         speech = turn.msg(
-            "reorder_done", count=added, number=order.number,
+            "reorder_done",
+            count=added,
+            number=order.number,
             total=cart.total(turn.catalog).display(),
         )
         if capped:

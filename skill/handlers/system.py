@@ -44,7 +44,9 @@ class SessionEndedHandler(ShopHandler):
             "session ended user=%s reason=%s error=%s",
             hashed(turn.user_id),
             reason,
-            getattr(getattr(error, "object_type", None), "value", getattr(error, "object_type", None)),
+            getattr(
+                getattr(error, "object_type", None), "value", getattr(error, "object_type", None)
+            ),
         )
         return turn.silent()
 
@@ -81,13 +83,21 @@ class CanFulfillHandler(ShopHandler):
             understood = item is not None
             if turn.slot("Item") is not None:
                 slots["Item"] = CanFulfillSlot(
-                    can_understand=CanUnderstandSlotValues.YES if understood else CanUnderstandSlotValues.NO,
+                    can_understand=CanUnderstandSlotValues.YES
+                    if understood
+                    else CanUnderstandSlotValues.NO,
                     can_fulfill=CanFulfillSlotValues.YES if understood else CanFulfillSlotValues.NO,
                 )
             if understood:
                 verdict = CanFulfillIntentValues.YES
-        elif name in {"ListCartIntent", "CheckoutIntent", "LastOrderIntent", "ReorderIntent",
-                      "BrowseCatalogIntent", "ClearCartIntent"}:
+        elif name in {
+            "ListCartIntent",
+            "CheckoutIntent",
+            "LastOrderIntent",
+            "ReorderIntent",
+            "BrowseCatalogIntent",
+            "ClearCartIntent",
+        }:
             verdict = CanFulfillIntentValues.YES
         turn.hi.response_builder.set_can_fulfill_intent(
             CanFulfillIntent(can_fulfill=verdict, slots=slots or None)

@@ -114,7 +114,9 @@ class SQLiteStore:
     # -- carts ---------------------------------------------------------------
     @staticmethod
     def _load_cart(db: sqlite3.Connection, user_id: str) -> tuple[Cart, int]:
-        row = db.execute("SELECT lines, version FROM carts WHERE user_id = ?", (user_id,)).fetchone()
+        row = db.execute(
+            "SELECT lines, version FROM carts WHERE user_id = ?", (user_id,)
+        ).fetchone()
         if row is None:
             return Cart(), 0
         return Cart.from_data(json.loads(row[0])), int(row[1])

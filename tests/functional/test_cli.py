@@ -34,7 +34,9 @@ def test_invoke_reads_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Added 2 apples" in json.loads(out)["response"]["outputSpeech"]["ssml"]
 
 
-def test_invoke_bad_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invoke_bad_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
     code, _ = run("invoke", str(bad), "--store", "memory://")
@@ -58,7 +60,9 @@ def _place_order(store_url: str) -> None:
     skill.close()
 
 
-def test_orders_lists_and_moves_orders_along(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_orders_lists_and_moves_orders_along(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     code, out = run("orders", "--store", url)
     assert (code, out) == (0, "No orders yet.\n")

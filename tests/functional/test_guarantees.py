@@ -212,7 +212,9 @@ def test_non_envelopes_raise_bad_request(skill: CornerShopSkill, body: bytes) ->
         skill.handle_json(body)
 
 
-def test_envelope_the_sdk_cannot_read_gets_valid_apology(skill: CornerShopSkill, event: Event) -> None:
+def test_envelope_the_sdk_cannot_read_gets_valid_apology(
+    skill: CornerShopSkill, event: Event
+) -> None:
     env = event("add_item")
     env["request"]["timestamp"] = "not a time"
     out = skill.handle(env)

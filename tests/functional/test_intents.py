@@ -338,7 +338,9 @@ def test_unknown_intent_gets_valid_answer(talk: Conversation) -> None:
         "unknown_request_type",
     ],
 )
-def test_silent_requests_get_no_speech_or_card(skill: CornerShopSkill, event: Event, name: str) -> None:
+def test_silent_requests_get_no_speech_or_card(
+    skill: CornerShopSkill, event: Event, name: str
+) -> None:
     out = skill.handle(event(name))
     assert out["version"] == "1.0"
     assert "outputSpeech" not in out["response"]
@@ -352,9 +354,12 @@ def test_can_fulfill_known_item_yes_without_side_effects(
     out = skill.handle(event("can_fulfill"))["response"]["canFulfillIntent"]
     assert out["canFulfill"] == "YES"
     assert out["slots"]["Item"] == {"canUnderstand": "YES", "canFulfill": "YES"}
-    assert memory_store.get_cart(
-        "amzn1.ask.account.AEXAMPLEUSERID0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    ) == Cart()
+    assert (
+        memory_store.get_cart(
+            "amzn1.ask.account.AEXAMPLEUSERID0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        )
+        == Cart()
+    )
 
 
 def test_can_fulfill_unknown_item_no(skill: CornerShopSkill, event: Event) -> None:

@@ -34,8 +34,14 @@ def run_lambda(tmp_path: Path, events: list[str], **env: str) -> dict:
         **env,
     }
     proc = subprocess.run(
-        [sys.executable, "-c", _DRIVER], input=lines, capture_output=True, text=True,
-        cwd=REPO / "lambda", env=environment, timeout=60, check=False,
+        [sys.executable, "-c", _DRIVER],
+        input=lines,
+        capture_output=True,
+        text=True,
+        cwd=REPO / "lambda",
+        env=environment,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -70,8 +76,13 @@ def test_lambda_refuses_other_skill_ids_without_touching_storage(tmp_path: Path)
         "    print('refused:', exc)\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], input=(EVENTS / "add_item.json").read_text(),
-        capture_output=True, text=True, cwd=REPO / "lambda", env=environment, timeout=60,
+        [sys.executable, "-c", code],
+        input=(EVENTS / "add_item.json").read_text(),
+        capture_output=True,
+        text=True,
+        cwd=REPO / "lambda",
+        env=environment,
+        timeout=60,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

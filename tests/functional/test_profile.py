@@ -94,7 +94,9 @@ def test_forbidden_profile_checks_out_without_name_and_asks_consent(
 
 @pytest.mark.parametrize("status", [500, 503, 429])
 def test_failing_profile_api_never_fails_checkout(
-    make_skill: Callable[..., CornerShopSkill], event: Event, profile_api: FakeProfileApi,
+    make_skill: Callable[..., CornerShopSkill],
+    event: Event,
+    profile_api: FakeProfileApi,
     status: int,
 ) -> None:
     profile_api.status = status

@@ -28,21 +28,32 @@ def test_settings_defaults_are_secure_and_local() -> None:
 
 
 def test_settings_read_every_variable() -> None:
-    settings = Settings.from_env({
-        "CORNERSHOP_STORE": "memory://", "ALEXA_SKILL_ID": "amzn1.ask.skill.x",
-        "CORNERSHOP_VERIFY": "false", "CORNERSHOP_PICKUP_MINUTES": "30",
-        "CORNERSHOP_PROFILE_TIMEOUT": "0.5", "CORNERSHOP_DEV": "yes", "XDG_DATA_HOME": "/d",
-    })
+    settings = Settings.from_env(
+        {
+            "CORNERSHOP_STORE": "memory://",
+            "ALEXA_SKILL_ID": "amzn1.ask.skill.x",
+            "CORNERSHOP_VERIFY": "false",
+            "CORNERSHOP_PICKUP_MINUTES": "30",
+            "CORNERSHOP_PROFILE_TIMEOUT": "0.5",
+            "CORNERSHOP_DEV": "yes",
+            "XDG_DATA_HOME": "/d",
+        }
+    )
     assert (settings.store_url, settings.skill_id, settings.verify_requests) == (
-        "memory://", "amzn1.ask.skill.x", False)
+        "memory://",
+        "amzn1.ask.skill.x",
+        False,
+    )
     assert (settings.pickup_minutes, settings.profile_timeout, settings.dev_mode) == (30, 0.5, True)
 
 
 @pytest.mark.parametrize(
     ("env", "fragment"),
-    [({"CORNERSHOP_VERIFY": "maybe"}, "not a boolean"),
-     ({"CORNERSHOP_PICKUP_MINUTES": "soon"}, "not a number"),
-     ({"CORNERSHOP_PROFILE_TIMEOUT": "5"}, "out of range")],
+    [
+        ({"CORNERSHOP_VERIFY": "maybe"}, "not a boolean"),
+        ({"CORNERSHOP_PICKUP_MINUTES": "soon"}, "not a number"),
+        ({"CORNERSHOP_PROFILE_TIMEOUT": "5"}, "out of range"),
+    ],
 )
 def test_bad_settings_say_how_to_fix(env: dict[str, str], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
@@ -67,12 +78,13 @@ def test_every_locale_has_every_key_with_the_same_placeholders() -> None:
     for locale in available_locales():
         msgs = messages_for(locale)
         assert msgs.keys() == reference.keys(), locale
-        for key in reference.keys():
+        for key in sorted(reference.keys()):
             ref, other = reference.raw(key), msgs.raw(key)
             ref_forms = ref.values() if isinstance(ref, dict) else [ref]
             other_forms = other.values() if isinstance(other, dict) else [other]
             assert {frozenset(placeholders(f)) for f in ref_forms} == {
-                frozenset(placeholders(f)) for f in other_forms}, (locale, key)
+                frozenset(placeholders(f)) for f in other_forms
+            }, (locale, key)
 
 
 def test_plural_messages_pick_the_right_form() -> None:
@@ -99,13 +111,28 @@ def test_interaction_model_has_required_intents_and_samples() -> None:
     model = interaction.load_model("en-US")["interactionModel"]["languageModel"]
     assert model["invocationName"] == "corner shop"
     intents = {i["name"]: i for i in model["intents"]}
-    for name in ["AddItemIntent", "RemoveItemIntent", "ListCartIntent", "ClearCartIntent",
-                 "PriceIntent", "BrowseCatalogIntent", "CheckoutIntent", "LastOrderIntent",
-                 "ReorderIntent"]:
+    for name in [
+        "AddItemIntent",
+        "RemoveItemIntent",
+        "ListCartIntent",
+        "ClearCartIntent",
+        "PriceIntent",
+        "BrowseCatalogIntent",
+        "CheckoutIntent",
+        "LastOrderIntent",
+        "ReorderIntent",
+    ]:
         assert len(intents[name]["samples"]) >= 10, name
-    for name in ["AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.HelpIntent", "AMAZON.CancelIntent",
-                 "AMAZON.StopIntent", "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent",
-                 "AMAZON.RepeatIntent"]:
+    for name in [
+        "AMAZON.YesIntent",
+        "AMAZON.NoIntent",
+        "AMAZON.HelpIntent",
+        "AMAZON.CancelIntent",
+        "AMAZON.StopIntent",
+        "AMAZON.NavigateHomeIntent",
+        "AMAZON.FallbackIntent",
+        "AMAZON.RepeatIntent",
+    ]:
         assert name in intents
     slots = {s["name"]: s["type"] for s in intents["AddItemIntent"]["slots"]}
     assert slots == {"Quantity": "AMAZON.NUMBER", "Item": "CatalogItem"}

@@ -26,8 +26,14 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("cents", "currency", "text"),
-    [(499, "USD", "$4.99"), (5, "USD", "$0.05"), (123456, "USD", "$1,234.56"),
-     (429, "GBP", "£4.29"), (429, "EUR", "4,29 €"), (-150, "USD", "-$1.50")],
+    [
+        (499, "USD", "$4.99"),
+        (5, "USD", "$0.05"),
+        (123456, "USD", "$1,234.56"),
+        (429, "GBP", "£4.29"),
+        (429, "EUR", "4,29 €"),
+        (-150, "USD", "-$1.50"),
+    ],
 )
 def test_format_money(cents: int, currency: str, text: str) -> None:
     assert format_money(cents, currency) == text
@@ -49,13 +55,28 @@ def test_catalog_has_the_32_items_with_prices_in_cents() -> None:
 
 @pytest.mark.parametrize(
     ("spoken", "item_id"),
-    [("apples", "APPLE"), ("an apple", "APPLE"), ("Gala Apples", "APPLE"),
-     ("a loaf of bread", "BREAD"), ("loaves of bread", "BREAD"), ("peanut butter", "PEANUT_BUTTER"),
-     ("butter", "BUTTER"), ("oat milk", "OAT_MILK"), ("milk", "MILK"), ("half-and-half", "HALF_AND_HALF"),
-     ("orange juice", "ORANGE_JUICE"), ("oranges", "ORANGE"), ("o.j.", "ORANGE_JUICE"),
-     ("tomatoes", "TOMATO"), ("bananna", "BANANA"), ("avacados", "AVOCADO")],
+    [
+        ("apples", "APPLE"),
+        ("an apple", "APPLE"),
+        ("Gala Apples", "APPLE"),
+        ("a loaf of bread", "BREAD"),
+        ("loaves of bread", "BREAD"),
+        ("peanut butter", "PEANUT_BUTTER"),
+        ("butter", "BUTTER"),
+        ("oat milk", "OAT_MILK"),
+        ("milk", "MILK"),
+        ("half-and-half", "HALF_AND_HALF"),
+        ("orange juice", "ORANGE_JUICE"),
+        ("oranges", "ORANGE"),
+        ("o.j.", "ORANGE_JUICE"),
+        ("tomatoes", "TOMATO"),
+        ("bananna", "BANANA"),
+        ("avacados", "AVOCADO"),
+    ],
 )
-def test_catalog_find_matches_names_synonyms_plurals_and_near_misses(spoken: str, item_id: str) -> None:
+def test_catalog_find_matches_names_synonyms_plurals_and_near_misses(
+    spoken: str, item_id: str
+) -> None:
     item = CATALOG.find(spoken)
     assert item is not None and item.id == item_id
 
@@ -102,8 +123,13 @@ def test_cart_round_trips_through_data() -> None:
 
 def test_order_from_cart_prices_now_and_round_trips() -> None:
     order = order_from_cart(
-        Cart().add("APPLE", 2).add("COFFEE", 1), number=1001, user_id="u", catalog=CATALOG,
-        now=NOW, request_id="r", pickup_minutes=15,
+        Cart().add("APPLE", 2).add("COFFEE", 1),
+        number=1001,
+        user_id="u",
+        catalog=CATALOG,
+        now=NOW,
+        request_id="r",
+        pickup_minutes=15,
     )
     assert order.total == Money(150 + 1199, "USD")
     assert order.pickup_at == datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
@@ -112,13 +138,27 @@ def test_order_from_cart_prices_now_and_round_trips() -> None:
 
 def test_order_from_empty_cart_is_refused() -> None:
     with pytest.raises(EmptyCart):
-        order_from_cart(Cart(), number=1, user_id="u", catalog=CATALOG, now=NOW,
-                        request_id="r", pickup_minutes=1)
+        order_from_cart(
+            Cart(),
+            number=1,
+            user_id="u",
+            catalog=CATALOG,
+            now=NOW,
+            request_id="r",
+            pickup_minutes=1,
+        )
 
 
 def test_order_status_moves_forward_only() -> None:
-    order = order_from_cart(Cart().add("APPLE", 1), number=1, user_id="u", catalog=CATALOG,
-                            now=NOW, request_id="r", pickup_minutes=1)
+    order = order_from_cart(
+        Cart().add("APPLE", 1),
+        number=1,
+        user_id="u",
+        catalog=CATALOG,
+        now=NOW,
+        request_id="r",
+        pickup_minutes=1,
+    )
     ready = order.with_status(OrderStatus.READY)
     assert ready.with_status(OrderStatus.COLLECTED).status is OrderStatus.COLLECTED
     with pytest.raises(InvalidStatusChange, match="cannot become"):
@@ -128,7 +168,9 @@ def test_order_status_moves_forward_only() -> None:
 FORBIDDEN = {"ask_sdk_core", "ask_sdk_model", "flask", "boto3", "botocore", "sqlite3"}
 
 
-@pytest.mark.parametrize("path", sorted((Path(__file__).parents[2] / "skill" / "domain").glob("*.py")))
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[2] / "skill" / "domain").glob("*.py"))
+)
 def test_domain_imports_no_adapters(path: Path) -> None:
     tree = ast.parse(path.read_text("utf-8"))
     imported = set()

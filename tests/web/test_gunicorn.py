@@ -46,7 +46,10 @@ def start(app: str, env: dict[str, str], *extra: str) -> tuple[str, subprocess.P
     port = free_port()
     proc = subprocess.Popen(
         [str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "30", *extra, app],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -70,8 +73,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
-    req = urllib.request.Request(f"{url}/alexa", data=body, method="POST",
-                                 headers={**headers, "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{url}/alexa",
+        data=body,
+        method="POST",
+        headers={**headers, "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.loads(resp.read())
@@ -90,7 +97,8 @@ def signed_server(ca: ThrowawayCA, tmp_path_factory: pytest.TempPathFactory) -> 
     (tmp / "root.pem").write_bytes(ca.root_pem)
     (tmp / "chain.pem").write_bytes(ca.chain_pem())
     env = {
-        "PATH": os.environ.get("PATH", ""), "HOME": str(tmp),
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp),
         "CORNERSHOP_STORE": f"sqlite:///{tmp / 'shop.db'}",
         "ALEXA_SKILL_ID": "amzn1.ask.skill.test",
         "CORNERSHOP_TEST_ROOTS": str(tmp / "root.pem"),
@@ -122,8 +130,11 @@ def test_forged_and_stale_requests_get_400(signed_server: str, ca: ThrowawayCA) 
 
 
 def test_documented_production_command_starts_and_rejects_unsigned(tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-           "CORNERSHOP_STORE": f"sqlite:///{tmp_path / 'shop.db'}"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "CORNERSHOP_STORE": f"sqlite:///{tmp_path / 'shop.db'}",
+    }
     url, proc = start("skill.web:create_app()", env)
     try:
         body = envelope(timestamp=datetime.now(UTC))

@@ -30,12 +30,17 @@ def ca() -> ThrowawayCA:
 
 
 def app_for(
-    ca: ThrowawayCA, chain: bytes | None = None, *, fetch: Callable[[str], bytes] | None = None,
+    ca: ThrowawayCA,
+    chain: bytes | None = None,
+    *,
+    fetch: Callable[[str], bytes] | None = None,
     store: MemoryStore | None = None,
 ) -> Flask:
     settings = Settings(store_url="memory://", skill_id=SKILL_ID)
     verifier = RequestVerifier(
-        SKILL_ID, trust_roots=ca.root_pem, fetch_cert_chain=fetch or ca.fetcher(chain),
+        SKILL_ID,
+        trust_roots=ca.root_pem,
+        fetch_cert_chain=fetch or ca.fetcher(chain),
         clock=lambda: ca.now,
     )
     skill = build_skill(settings, store=store or MemoryStore(), profile=NoProfile())
@@ -46,7 +51,9 @@ def post(client: FlaskClient, body: bytes, headers: dict[str, str]) -> Any:
     return client.post("/alexa", data=body, headers={**headers, "Content-Type": "application/json"})
 
 
-def body_at(ca: ThrowawayCA, *, shift: float = 0.0, app_id: str = SKILL_ID, kind: str = "LaunchRequest") -> bytes:
+def body_at(
+    ca: ThrowawayCA, *, shift: float = 0.0, app_id: str = SKILL_ID, kind: str = "LaunchRequest"
+) -> bytes:
     return envelope(kind, timestamp=ca.now + timedelta(seconds=shift), application_id=app_id)
 
 
@@ -103,15 +110,25 @@ def _chain_case(ca: ThrowawayCA, name: str) -> bytes:
         "self-signed leaf": lambda: ca.chain_pem(self_signed=True),
         "untrusted root": lambda: ca.chain_pem(untrusted_root=True),
         "different key": lambda: ca.chain_pem(leaf_key="other"),
-        "garbage PEM": lambda: b"-----BEGIN CERTIFICATE-----\nnot base64!!\n-----END CERTIFICATE-----\n",
+        "garbage PEM": lambda: (
+            b"-----BEGIN CERTIFICATE-----\nnot base64!!\n-----END CERTIFICATE-----\n"
+        ),
         "not PEM": lambda: b"<html>AccessDenied</html>",
     }[name]()
 
 
 @pytest.mark.parametrize(
     "case",
-    ["expired leaf", "leaf without SAN", "leaf with other SAN", "self-signed leaf",
-     "untrusted root", "different key", "garbage PEM", "not PEM"],
+    [
+        "expired leaf",
+        "leaf without SAN",
+        "leaf with other SAN",
+        "self-signed leaf",
+        "untrusted root",
+        "different key",
+        "garbage PEM",
+        "not PEM",
+    ],
 )
 def test_certificate_failures_get_400(ca: ThrowawayCA, case: str) -> None:
     body = body_at(ca)
@@ -179,8 +196,10 @@ def test_signed_garbage_body_gets_400(ca: ThrowawayCA) -> None:
 
 def test_signed_json_that_is_not_an_envelope_gets_400(ca: ThrowawayCA) -> None:
     stamp = ca.now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    doc = {"request": {"timestamp": stamp, "type": 5},
-           "context": {"System": {"application": {"applicationId": SKILL_ID}}}}
+    doc = {
+        "request": {"timestamp": stamp, "type": 5},
+        "context": {"System": {"application": {"applicationId": SKILL_ID}}},
+    }
     body = json.dumps(doc).encode()
     resp = post(app_for(ca).test_client(), body, ca.headers(body))
     assert resp.status_code == 400
