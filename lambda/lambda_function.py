@@ -1,8 +1,6 @@
-"""AWS Lambda entry point for the Alexa Skills Kit trigger.
+"""AWS Lambda entry point: the Alexa Skills Kit trigger, API Gateway (REST and HTTP APIs) and ALB.
 
-The skill is built once per container (at import, during Lambda's init phase,
-which is not billed against the first request's latency budget the same way),
-never per call.
+The skill is built once per container, at import (Lambda's init phase), never per call.
 """
 
 from __future__ import annotations
@@ -11,9 +9,11 @@ from typing import Any
 
 from skill.app import build_skill
 from skill.config import Settings
+from skill.lambda_adapter import LambdaAdapter
 
 SKILL = build_skill(Settings.from_env())
+HANDLER = LambdaAdapter(SKILL)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return SKILL.handle(event, context)
+    return HANDLER(event, context)
