@@ -20,11 +20,8 @@ when the first HTTP event needs verifying.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Mapping
-from http import HTTPStatus
 from typing import Any
 
 from skill.app import CornerShopSkill, apology_response
@@ -174,6 +171,9 @@ def _body(event: Mapping[str, Any]) -> bytes:
     if not isinstance(raw, str):
         raise BadRequest("The event body must be a string.")
     if event.get("isBase64Encoded"):
+        import base64
+        import binascii
+
         try:
             return base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -195,5 +195,7 @@ def _response(
     else:
         response["headers"] = {"Content-Type": "application/json"}
     if source == "alb":
+        from http import HTTPStatus
+
         response["statusDescription"] = f"{status} {HTTPStatus(status).phrase}"
     return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from typing import TextIO
@@ -18,6 +17,8 @@ def hashed(user_id: str | None) -> str:
     """A stable, non-reversible tag for a user id, so logs can be correlated but not traced."""
     if not user_id:
         return "-"
+    import hashlib  # lazily: hashlib loads OpenSSL, a cold-start cost most requests never pay
+
     return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
 
 

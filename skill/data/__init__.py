@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from skill.domain.catalog import Catalog
@@ -12,7 +12,7 @@ from skill.domain.catalog import Catalog
 
 @cache
 def catalog_document() -> dict[str, Any]:
-    text = (resources.files("skill.data") / "catalog.json").read_text("utf-8")
+    text = (Path(__file__).parent / "catalog.json").read_text("utf-8")
     doc: dict[str, Any] = json.loads(text)
     return doc
 

@@ -6,10 +6,9 @@ turns that document into a per-locale view. Nothing here reads files.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from skill.domain.money import Money
@@ -63,19 +62,26 @@ def _keys(text: str) -> set[str]:
     return {norm, " ".join(_singular(w) for w in words)}
 
 
-@dataclass(frozen=True)
 class Catalog:
-    """The items one locale can buy, in the currency of the market serving it."""
+    """The items one locale can buy, in the currency of the market serving it.
 
-    locale: str
-    market: str
-    currency: str
-    items: tuple[Item, ...]
-    categories: Mapping[str, str]
-    _by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
-    _index: dict[str, Item] = field(init=False, repr=False, compare=False)
+    Built once per locale and per process; treat it as read-only.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        locale: str,
+        market: str,
+        currency: str,
+        items: tuple[Item, ...],
+        categories: Mapping[str, str],
+    ) -> None:
+        self.locale = locale
+        self.market = market
+        self.currency = currency
+        self.items = items
+        self.categories = categories
         by_id = {item.id: item for item in self.items}
         index: dict[str, Item] = {}
         # Names win over synonyms: register synonyms first so a name overwrites.
@@ -86,8 +92,8 @@ class Catalog:
         for item in self.items:
             for key in _keys(item.name):
                 index[key] = item
-        object.__setattr__(self, "_by_id", by_id)
-        object.__setattr__(self, "_index", index)
+        self._by_id = by_id
+        self._index = index
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any], locale: str) -> Catalog:
@@ -134,6 +140,8 @@ class Catalog:
         norm = normalise(spoken)
         if len(norm) < 4:
             return None
+        import difflib  # only near misses need it; keep it off the cold-start path
+
         close = difflib.get_close_matches(norm, list(self._index), n=1, cutoff=0.84)
         return self._index[close[0]] if close else None
 

@@ -9,15 +9,12 @@ the (untrusted) session attributes and helpers that always set
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Intent, Response, Slot
-from ask_sdk_model.dialog import ElicitSlotDirective
-from ask_sdk_model.ui import Card
 
 from skill.config import Settings
 from skill.data import catalog_for
@@ -28,17 +25,31 @@ from skill.speech import Messages, messages_for
 from skill.speech.ssml import escape
 from skill.store.base import Store
 
+if TYPE_CHECKING:
+    from ask_sdk_model.ui import Card
+
 ER_MATCH = "ER_SUCCESS_MATCH"
 PENDING_KINDS = frozenset({"checkout", "clear", "add", "checkout_offer"})
 _MAX_SLOT_CHARS = 200
 
 
-@dataclass(frozen=True)
 class Services:
-    settings: Settings
-    store: Store
-    profile: NameLookup
-    clock: Callable[[], datetime]
+    """What handlers may use, given once at build time (no globals)."""
+
+    __slots__ = ("clock", "profile", "settings", "store")
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        profile: NameLookup,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.profile = profile
+        self.clock = clock
 
 
 class Turn:
@@ -185,6 +196,8 @@ class Turn:
 
     def elicit(self, slot_name: str, speech: str, reprompt: str) -> Response:
         """Ask for one slot of the current intent (Dialog.ElicitSlot), keeping the others."""
+        from ask_sdk_model.dialog import ElicitSlotDirective  # rare: keep off cold start
+
         intent = self.intent
         assert intent is not None
         updated = Intent(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ask_sdk_model import Response
-from ask_sdk_model.ui import SimpleCard
 
 from skill.domain.cart import Cart
 from skill.domain.catalog import Item
@@ -106,6 +105,8 @@ class ListCartHandler(ShopHandler):
         lines = cart_lines(turn, cart)
         if not lines:
             return turn.ask(turn.msg("cart_empty"), turn.msg("ask_item"))
+        from ask_sdk_model.ui import SimpleCard
+
         total = cart.total(turn.catalog).display()
         spoken = lines[:LIST_LINES_SPOKEN]
         if len(lines) > LIST_LINES_SPOKEN:

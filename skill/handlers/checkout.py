@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ask_sdk_model import Response
-from ask_sdk_model.ui import AskForPermissionsConsentCard, Card, StandardCard
 
 from skill.domain.cart import Cart
 from skill.domain.money import format_money
-from skill.domain.orders import Order, order_from_cart
 from skill.errors import EmptyCart
 from skill.handlers.base import ShopHandler, Turn
 from skill.profile import GIVEN_NAME_PERMISSION
+
+if TYPE_CHECKING:
+    from ask_sdk_model.ui import Card, StandardCard
+
+    from skill.domain.orders import Order
 
 _ASKED_PERMISSION = "asked_name_permission"
 
@@ -36,6 +41,8 @@ def ask_to_confirm(turn: Turn) -> Response:
 
 def place_order(turn: Turn) -> Response:
     """Yes to "Shall I place your order?"."""
+    from skill.domain.orders import order_from_cart
+
     settings = turn.services.settings
     user_id = turn.user_id
 
@@ -69,6 +76,8 @@ def place_order(turn: Turn) -> Response:
         speech = turn.msg("checkout_done", None, **params)
     card: Card = receipt_card(turn, order)
     if profile.permission_missing and not turn.session.get(_ASKED_PERMISSION):
+        from ask_sdk_model.ui import AskForPermissionsConsentCard
+
         turn.session[_ASKED_PERMISSION] = True
         card = AskForPermissionsConsentCard(permissions=[GIVEN_NAME_PERMISSION])
         speech = f"{speech} {turn.msg('checkout_permission')}"
@@ -76,6 +85,8 @@ def place_order(turn: Turn) -> Response:
 
 
 def receipt_card(turn: Turn, order: Order) -> StandardCard:
+    from ask_sdk_model.ui import StandardCard
+
     lines = [
         turn.msg(
             "receipt_line",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from ask_sdk_core.dispatch_components import (
     AbstractRequestInterceptor,
     AbstractResponseInterceptor,
@@ -18,6 +20,8 @@ _log = get_logger("requests")
 
 class RequestLogInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
     def process(self, handler_input: HandlerInput) -> None:
+        if not _log.isEnabledFor(logging.DEBUG):
+            return  # don't even hash the user id
         envelope = handler_input.request_envelope
         request = envelope.request
         intent = getattr(getattr(request, "intent", None), "name", None)

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 from ask_sdk_model import Response
-from ask_sdk_model.canfulfill import (
-    CanFulfillIntent,
-    CanFulfillIntentValues,
-    CanFulfillSlot,
-    CanFulfillSlotValues,
-    CanUnderstandSlotValues,
-)
 
 from skill.errors import CornerShopError
 from skill.handlers.base import ShopHandler, Turn
@@ -72,6 +65,14 @@ class CanFulfillHandler(ShopHandler):
     keeps_pending = True
 
     def respond(self, turn: Turn) -> Response:
+        from ask_sdk_model.canfulfill import (
+            CanFulfillIntent,
+            CanFulfillIntentValues,
+            CanFulfillSlot,
+            CanFulfillSlotValues,
+            CanUnderstandSlotValues,
+        )
+
         name = getattr(turn.intent, "name", None)
         slots: dict[str, CanFulfillSlot] = {}
         verdict = CanFulfillIntentValues.NO

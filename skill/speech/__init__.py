@@ -10,11 +10,15 @@ import json
 import string
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from skill.config import DEFAULT_LOCALE
 from skill.errors import ConfigError
+
+# Package data sits beside the code (also inside function.zip), so a plain path
+# is enough, and cheaper at cold start than importlib.resources.
+_LOCALES = Path(__file__).parent / "locales"
 
 __all__ = ["Messages", "available_locales", "messages_for", "placeholders", "plural_category"]
 
@@ -61,13 +65,12 @@ class Messages:
 
 @cache
 def available_locales() -> tuple[str, ...]:
-    folder = resources.files("skill.speech") / "locales"
-    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json")))
+    return tuple(sorted(p.stem for p in _LOCALES.glob("*.json")))
 
 
 @cache
 def _load(locale: str) -> Messages:
-    text = (resources.files("skill.speech") / "locales" / f"{locale}.json").read_text("utf-8")
+    text = (_LOCALES / f"{locale}.json").read_text("utf-8")
     return Messages(locale, json.loads(text))
 
 

@@ -19,15 +19,17 @@ Every failure of the underlying database surfaces as :class:`~skill.errors.Store
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from skill.domain.cart import Cart
-from skill.domain.orders import Order, OrderStatus
+
+if TYPE_CHECKING:
+    from skill.domain.orders import Order, OrderStatus
 
 CartChange = Callable[[Cart], Cart]
 # Given the cart being checked out and the order number reserved for it,
 # build the order (pure). It raises EmptyCart when there is nothing to order.
-OrderFactory = Callable[[Cart, int], Order]
+OrderFactory = Callable[[Cart, int], "Order"]
 
 
 class Store(Protocol):

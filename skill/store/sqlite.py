@@ -23,12 +23,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from skill.domain.cart import Cart
-from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderStatus
 from skill.errors import EmptyCart, OrderNotFound, StoreError
 from skill.store.base import CartChange, OrderFactory
+
+if TYPE_CHECKING:
+    from skill.domain.orders import Order, OrderStatus
+
+
+def _order(body: str) -> Order:
+    # Orders load lazily: most requests (and every cold start) only touch carts.
+    from skill.domain.orders import Order
+
+    return Order.from_data(json.loads(body))
 
 T = TypeVar("T")
 
@@ -151,10 +160,12 @@ class SQLiteStore:
                 (request_id,),
             ).fetchone()
             if done is not None:
-                return Order.from_data(json.loads(done[0]))
+                return _order(done[0])
             cart, version = self._load_cart(db, user_id)
             if cart.is_empty:
                 raise EmptyCart("The cart is empty, so there is nothing to check out.")
+            from skill.domain.orders import FIRST_ORDER_NUMBER
+
             row = db.execute("SELECT value FROM counters WHERE name = 'order_number'").fetchone()
             number = int(row[0]) + 1 if row else FIRST_ORDER_NUMBER
             order = make_order(cart, number)
@@ -188,7 +199,7 @@ class SQLiteStore:
                 "SELECT body FROM orders WHERE user_id = ? ORDER BY number DESC LIMIT 1",
                 (user_id,),
             ).fetchone()
-            return Order.from_data(json.loads(row[0])) if row else None
+            return _order(row[0]) if row else None
 
         return self._read(read)
 
@@ -198,14 +209,14 @@ class SQLiteStore:
                 "SELECT body FROM orders ORDER BY number DESC LIMIT ?", (limit,)
             ).fetchall()
         )
-        return [Order.from_data(json.loads(r[0])) for r in rows]
+        return [_order(r[0]) for r in rows]
 
     def set_order_status(self, number: int, status: OrderStatus) -> Order:
         def apply(db: sqlite3.Connection) -> Order:
             row = db.execute("SELECT body FROM orders WHERE number = ?", (number,)).fetchone()
             if row is None:
                 raise OrderNotFound(number)
-            order = Order.from_data(json.loads(row[0])).with_status(status)
+            order = _order(row[0]).with_status(status)
             db.execute(
                 "UPDATE orders SET status = ?, body = ? WHERE number = ?",
                 (order.status.value, json.dumps(order.to_data()), number),
