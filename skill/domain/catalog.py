@@ -29,10 +29,22 @@ class Item:
     other: str
     per: str = "each"
     plural_name: bool = False
+    single: str = ""
 
     def form(self, quantity: int) -> str:
         """The item's words after a quantity: ``1 loaf of bread``, ``2 loaves of bread``."""
         return self.one if quantity == 1 else self.other
+
+    def phrase(self, quantity: int) -> str:
+        """A quantity of this item, as spoken and written.
+
+        Languages whose "one" needs an article with a gender ("ein Apfel", "eine
+        Banane") carry it in the catalog as ``single``: grammar is data here, never
+        English patterns concatenated into another language.
+        """
+        if quantity == 1 and self.single:
+            return self.single
+        return f"{quantity} {self.form(quantity)}"
 
     @property
     def spoken_forms(self) -> tuple[str, ...]:
@@ -116,6 +128,7 @@ class Catalog:
                     other=words["other"],
                     per=words.get("per", ""),
                     plural_name=bool(words.get("plural_name", False)),
+                    single=str(words.get("single", "")),
                 )
             )
         return cls(

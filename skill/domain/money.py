@@ -43,6 +43,31 @@ class Money:
         """The written form, e.g. ``$4.99`` or ``4,99 €``."""
         return format_money(self.cents, self.currency)
 
+    def spoken(self, language: str) -> str:
+        """The form to put in speech: Alexa reads ``$4.99`` well, but not ``4,29 €``."""
+        return spoken_money(self.cents, self.currency, language)
+
+
+# How a currency's units are said, per language: (major, minor).
+_SPOKEN_UNITS: dict[tuple[str, str], tuple[str, str]] = {
+    ("de", "EUR"): ("Euro", "Cent"),
+}
+
+
+def spoken_money(cents: int, currency: str, language: str) -> str:
+    """``4 Euro 29`` in German; the written form where TTS already reads it naturally."""
+    units = _SPOKEN_UNITS.get((language, currency))
+    if units is None:
+        return format_money(cents, currency)
+    major, minor = units
+    sign = "minus " if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    if whole and frac:
+        return f"{sign}{whole} {major} {frac}"
+    if whole:
+        return f"{sign}{whole} {major}"
+    return f"{sign}{frac} {minor}"
+
 
 def format_money(cents: int, currency: str) -> str:
     symbol, before, decimal, thousands = _FORMATS.get(currency, (currency, False, ".", ","))

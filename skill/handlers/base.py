@@ -19,6 +19,7 @@ from ask_sdk_model import Intent, Response, Slot
 from skill.config import Settings
 from skill.data import catalog_for
 from skill.domain.catalog import Catalog, Item
+from skill.domain.money import Money
 from skill.errors import InvalidQuantity, UnknownItem
 from skill.profile import NameLookup
 from skill.speech import Messages, messages_for
@@ -166,6 +167,10 @@ class Turn:
         if value < 1:
             raise InvalidQuantity(f"{value} is below one.")
         return value
+
+    def say(self, money: Money) -> str:
+        """Money as it should be spoken in this locale (cards use ``money.display()``)."""
+        return money.spoken(self.msg.language)
 
     # -- responses -----------------------------------------------------------
     def ask(

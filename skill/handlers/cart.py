@@ -12,8 +12,6 @@ from skill.handlers.base import ShopHandler, Turn
 LIST_LINES_SPOKEN = 5
 
 
-def describe(turn: Turn, item: Item, quantity: int) -> str:
-    return f"{quantity} {item.form(quantity)}"
 
 
 def cart_lines(turn: Turn, cart: Cart) -> list[str]:
@@ -21,7 +19,7 @@ def cart_lines(turn: Turn, cart: Cart) -> list[str]:
     for line in cart.lines:
         item = turn.catalog.get(line.item_id)
         if item is not None:
-            lines.append(describe(turn, item, line.quantity))
+            lines.append(item.phrase(line.quantity))
     return lines
 
 
@@ -38,8 +36,8 @@ def add_to_cart(turn: Turn, item: Item, quantity: int) -> Response:
             turn.msg("line_limit", limit=exc.limit, item=item.other, current=exc.current),
             turn.msg("reprompt_add_more"),
         )
-    total = cart.total(turn.catalog).display()
-    speech = turn.msg("added", count=cart.count, what=describe(turn, item, quantity), total=total)
+    total = turn.say(cart.total(turn.catalog))
+    speech = turn.msg("added", count=cart.count, what=item.phrase(quantity), total=total)
     return turn.ask(speech, turn.msg("reprompt_add_more"))
 
 
@@ -89,10 +87,10 @@ class RemoveItemHandler(ShopHandler):
         except ItemNotInCart:
             return turn.ask(turn.msg("not_in_cart", item=item.other), turn.msg("reprompt_generic"))
         removed = before - cart.quantity_of(item.id)
-        what = describe(turn, item, removed)
+        what = item.phrase(removed)
         if cart.is_empty:
             return turn.ask(turn.msg("removed_last", what=what), turn.msg("ask_item"))
-        total = cart.total(turn.catalog).display()
+        total = turn.say(cart.total(turn.catalog))
         speech = turn.msg("removed", count=cart.count, what=what, total=total)
         return turn.ask(speech, turn.msg("reprompt_add_more"))
 
@@ -107,15 +105,15 @@ class ListCartHandler(ShopHandler):
             return turn.ask(turn.msg("cart_empty"), turn.msg("ask_item"))
         from ask_sdk_model.ui import SimpleCard
 
-        total = cart.total(turn.catalog).display()
+        total = cart.total(turn.catalog)
         spoken = lines[:LIST_LINES_SPOKEN]
         if len(lines) > LIST_LINES_SPOKEN:
             extra = len(lines) - LIST_LINES_SPOKEN
             spoken = [*spoken, turn.msg("list_more", count=extra)]
-        speech = turn.msg("cart_list", lines=turn.msg.join(spoken), total=total)
+        speech = turn.msg("cart_list", lines=turn.msg.join(spoken), total=turn.say(total))
         card = SimpleCard(
             title=turn.msg("cart_card_title"),
-            content="\n".join([*lines, turn.msg("cart_card_total", total=total)]),
+            content="\n".join([*lines, turn.msg("cart_card_total", total=total.display())]),
         )
         return turn.ask(speech, turn.msg("reprompt_add_more"), card=card)
 

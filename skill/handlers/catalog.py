@@ -24,7 +24,7 @@ class PriceHandler(ShopHandler):
             return turn.elicit("Item", ask, ask)
         key = "price_plural" if item.plural_name else "price_singular"
         name = item.name[:1].upper() + item.name[1:]
-        speech = turn.msg(key, name=name, price=item.price.display(), per=item.per)
+        speech = turn.msg(key, name=name, price=turn.say(item.price), per=item.per)
         turn.set_pending("add", item=item.id)
         offer = turn.msg("price_offer")
         return turn.ask(f"{speech} {offer}", offer)

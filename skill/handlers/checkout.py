@@ -31,7 +31,7 @@ def ask_to_confirm(turn: Turn) -> Response:
     cart = turn.store.get_cart(turn.user_id)
     if cart.is_empty:
         return turn.ask(turn.msg("checkout_empty"), turn.msg("ask_item"))
-    total = cart.total(turn.catalog).display()
+    total = turn.say(cart.total(turn.catalog))
     turn.set_pending("checkout")
     return turn.ask(
         turn.msg("checkout_confirm", count=cart.count, total=total),
@@ -67,7 +67,7 @@ def place_order(turn: Turn) -> Response:
     profile = turn.services.profile(turn.hi)
     params: dict[str, object] = {
         "number": order.number,
-        "total": order.total.display(),
+        "total": turn.say(order.total),
         "minutes": settings.pickup_minutes,
     }
     if profile.given_name:

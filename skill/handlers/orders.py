@@ -18,7 +18,7 @@ class LastOrderHandler(ShopHandler):
         speech = turn.msg(
             "last_order",
             number=order.number,
-            total=order.total.display(),
+            total=turn.say(order.total),
             status=turn.msg(f"status_{order.status.value}"),
         )
         return turn.ask(speech, turn.msg("reprompt_generic"))
@@ -54,8 +54,11 @@ class ReorderHandler(ShopHandler):
             "reorder_done",
             count=added,
             number=order.number,
-            total=cart.total(turn.catalog).display(),
+            total=turn.say(cart.total(turn.catalog)),
         )
+        if order.currency != turn.catalog.currency:
+            # Ordered in another market: say plainly that these are local prices now.
+            speech = f"{turn.msg('reorder_repriced', currency=turn.catalog.currency)} {speech}"
         if capped:
             speech = f"{turn.msg('reorder_capped', limit=MAX_PER_LINE)} {speech}"
         turn.set_pending("checkout_offer")

@@ -15,11 +15,8 @@ __all__ = ["MAX_NUMBER", "int_to_words", "is_number_word", "parse_number", "word
 
 MAX_NUMBER = 999_999
 
-_UNITS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 UNIT_VALUES: dict[str, int] = {word: value for value, word in enumerate(_UNITS)}
 TENS_VALUES: dict[str, int] = {word: 20 + 10 * index for index, word in enumerate(_TENS)}
@@ -46,7 +43,11 @@ def _below_hundred(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
     word = tokens[i]
     if word in TENS_VALUES:
         value = TENS_VALUES[word]
-        if i + 1 < len(tokens) and tokens[i + 1] in UNIT_VALUES and 0 < UNIT_VALUES[tokens[i + 1]] < 10:
+        if (
+            i + 1 < len(tokens)
+            and tokens[i + 1] in UNIT_VALUES
+            and 0 < UNIT_VALUES[tokens[i + 1]] < 10
+        ):
             return value + UNIT_VALUES[tokens[i + 1]], i + 2
         return value, i + 1
     if word in UNIT_VALUES:
@@ -70,7 +71,7 @@ def _below_thousand(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
         j += 1
         k = j + 1 if j < len(tokens) and tokens[j] == "and" else j
         rest = _below_hundred(tokens, k)
-        if rest is not None and 0 < rest[0]:
+        if rest is not None and rest[0] > 0:
             value, j = value + rest[0], rest[1]
     return value, j
 
@@ -98,7 +99,7 @@ def parse_number(tokens: Sequence[str], start: int = 0) -> tuple[int, int] | Non
         j += 1
         k = j + 1 if j < len(tokens) and tokens[j] == "and" else j
         rest = _below_thousand(tokens, k)
-        if rest is not None and 0 < rest[0]:
+        if rest is not None and rest[0] > 0:
             value, j = value + rest[0], rest[1]
     return value, j
 

@@ -1,0 +1,1078 @@
+"""Offline NLU: an utterance -> an intent with slots, from ``interaction_models/<locale>.json``.
+
+Why not one regex per sample: people don't speak the samples verbatim. They add
+politeness and filler ("could you ... to my cart please"), switch singular and
+plural, misspell item names, and say numbers as words. So each sample is
+compiled into a sequence of literal words and slots, and an utterance is
+*aligned* with it by a small dynamic programme that may
+
+* skip filler in the utterance for free (articles, "please", "could you",
+  "to my cart", ...), and skip other words at the cost of their weight;
+* drop a literal of the sample at a penalty (a word the user left out);
+* fill a slot from a span of the utterance: a catalog value (exact, singular
+  or plural, "bag of ..." measure prefixes, or a small edit distance), a
+  number (digits or words), or, for a custom slot type, an unknown value
+  (Alexa's ``ER_SUCCESS_NO_MATCH``) when the rest of the sample was spoken.
+
+Confidence is the share of the utterance's content explained, less penalties.
+The best sample wins; ties go to the longest literal match, then to the most
+typed slots, then to the model's own order, so resolution is deterministic.
+Below :data:`THRESHOLD` the result is ``AMAZON.FallbackIntent``.
+
+English specifics (contractions, number words, filler, the built-in intents'
+standard phrasings) live here and in :mod:`skill.simulator.numbers`.
+Compiled models are cached per locale; parsing allocates little and takes
+well under a millisecond for a typical utterance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+from skill.errors import ConfigError
+from skill.simulator.numbers import is_number_word, parse_number
+
+__all__ = [
+    "FALLBACK",
+    "THRESHOLD",
+    "Invocation",
+    "Nlu",
+    "NluResult",
+    "SlotFill",
+    "nlu_for",
+    "split_invocation",
+    "tokenize",
+]
+
+FALLBACK = "AMAZON.FallbackIntent"
+NUMBER = "AMAZON.NUMBER"
+ER_MATCH = "ER_SUCCESS_MATCH"
+ER_NO_MATCH = "ER_SUCCESS_NO_MATCH"
+
+#: Below this confidence an utterance resolves to AMAZON.FallbackIntent.
+THRESHOLD = 0.6
+#: While Alexa elicits a slot, the slot's own samples get this head start.
+ELICIT_BONUS = 0.15
+
+_UNFILLED_SLOT = 0.15  # a sample slot left empty: the skill can still ask for it
+_WILDCARD = 0.5  # an unknown slot value explains its words only half as well
+_FUZZY = 0.8  # a misspelt catalog value
+_SUBSTITUTE = 0.9  # a word the model uses interchangeably with the sample's
+_OOV_CREDIT = 0.4  # an unexplained word the model has never seen counts this much as explained
+_MAX_SPAN = 5  # longest slot value, in words
+_MAX_WILDCARD = 4
+
+# -- English normalisation ---------------------------------------------------
+_CONTRACTIONS = {
+    "can't": "can not",
+    "won't": "will not",
+    "let's": "let us",
+    "i'm": "i am",
+    "gimme": "give me",
+    "lemme": "let me",
+    "wanna": "want to",
+    "gonna": "going to",
+    "nevermind": "never mind",
+    "ok": "okay",
+}
+_SUFFIXES = (
+    ("n't", " not"),
+    ("'re", " are"),
+    ("'ve", " have"),
+    ("'ll", " will"),
+    ("'d", " would"),
+    ("'m", " am"),
+)
+# "'s" is "is" after these; elsewhere it is a possessive and dropped.
+_IS_WORDS = frozenset(
+    ["what", "that", "it", "there", "here", "where", "how", "who", "he", "she", "which", "when", "why", "everything"]
+)
+# Tense and number of "be"/"do" rarely change what someone wants.
+_CANONICAL = {"are": "is", "am": "is", "was": "is", "were": "is", "does": "do"}
+
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+#: Words that carry no intent: skipped for free in utterances, dropped from samples.
+FILLER_WORDS = frozenset(
+    ["a", "an", "the", "some", "any", "my", "your", "our", "this", "these", "those", "please", "pls", "kindly", "um", "uh", "er", "erm", "hmm", "oh", "hey", "alexa", "just", "also", "actually", "of", "me"]
+)
+# Multi-word filler, matched in utterances only. Each position is a set of words;
+# a leading "?" marks the position optional.
+_FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("could can would will", "you"),
+    ("can could may", "i"),
+    ("i", "would", "like love", "to"),
+    ("i", "want need", "to"),
+    ("go", "ahead", "and"),
+    ("let", "us"),
+    ("thank", "you"),
+    ("thanks",),
+    ("right", "now"),
+    ("for", "me"),
+    ("if", "you", "can"),
+    ("to in into onto from", "?my the our", "?shopping", "cart basket trolley order list"),
+    ("out", "of", "?my the our", "?shopping", "cart basket trolley order"),
+)
+#: Words less telling than content words: half weight when spoken or missing.
+LIGHT_WORDS = frozenset(
+    ["is", "do", "did", "can", "will", "would", "could", "should", "i", "you", "it", "we", "to", "in", "into", "on", "at", "for", "with", "from", "out", "up", "and", "or", "be", "have", "has"]
+)
+#: Container and measure words that may precede an item: "two bags of rice".
+_MEASURES = frozenset(
+    ["bag", "box", "bottle", "can", "carton", "jar", "pack", "packet", "loaf", "head", "bunch", "bar", "stick", "pound", "gallon", "pint", "quart", "liter", "litre", "kilo", "kilogram", "gram", "ounce", "cup", "block", "piece", "tin", "tub", "container", "slice", "case", "dozen", "sack", "crate"]
+)
+
+# The built-in intents' standard English phrasings, used even when the model
+# lists no samples for them (it usually doesn't).
+BUILTIN_PHRASES: Mapping[str, tuple[str, ...]] = {
+    "AMAZON.YesIntent": (
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "sure",
+        "yes please",
+        "okay",
+        "of course",
+        "sounds good",
+        "please do",
+        "go ahead",
+        "do it",
+        "absolutely",
+        "correct",
+        "that's right",
+        "why not",
+        "yes i do",
+        "yes it is",
+        "alright",
+        "definitely",
+        "sure thing",
+    ),
+    "AMAZON.NoIntent": (
+        "no",
+        "nope",
+        "nah",
+        "no thanks",
+        "no thank you",
+        "not now",
+        "not right now",
+        "no way",
+        "negative",
+        "not really",
+        "i don't think so",
+        "don't",
+        "no i don't",
+    ),
+    "AMAZON.HelpIntent": (
+        "help",
+        "help me",
+        "what can i say",
+        "what can i do",
+        "what can i do here",
+        "i need help",
+        "how does this work",
+        "how do i use this",
+        "what are my options",
+        "what do i do",
+        "help please",
+    ),
+    "AMAZON.StopIntent": (
+        "stop",
+        "quit",
+        "exit",
+        "stop it",
+        "shut up",
+        "be quiet",
+        "goodbye",
+        "bye",
+        "good bye",
+    ),
+    "AMAZON.CancelIntent": (
+        "cancel",
+        "never mind",
+        "forget it",
+        "cancel that",
+        "cancel it",
+        "forget about it",
+    ),
+    "AMAZON.RepeatIntent": (
+        "repeat",
+        "say that again",
+        "repeat that",
+        "say it again",
+        "what did you say",
+        "come again",
+        "pardon",
+        "one more time",
+        "can you repeat that",
+        "what was that",
+        "i didn't catch that",
+        "sorry what",
+    ),
+    "AMAZON.NavigateHomeIntent": (
+        "go home",
+        "home",
+        "take me home",
+        "go to the home screen",
+        "exit to home",
+        "go back home",
+        "home screen",
+    ),
+}
+
+
+def _expand(token: str) -> str:
+    if token in _CONTRACTIONS:
+        return _CONTRACTIONS[token]
+    if "'" not in token:
+        return token
+    if token.endswith("'s"):
+        head = token[:-2]
+        return f"{head} is" if head in _IS_WORDS else head
+    for suffix, replacement in _SUFFIXES:
+        if token.endswith(suffix):
+            head = token[: -len(suffix)]
+            if suffix == "n't":
+                head = {"ca": "can", "wo": "will", "sha": "shall"}.get(head, head)
+            return head + replacement
+    return token.replace("'", "")
+
+
+@lru_cache(maxsize=4096)
+def _tokenize(text: str) -> tuple[str, ...]:
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = _DIGIT_COMMA.sub("", text)
+    text = _NON_WORD.sub(" ", text.replace("-", " ").replace("_", " "))
+    out: list[str] = []
+    for raw in text.split():
+        for word in _expand(raw.strip("'")).split():
+            word = word.replace("'", "")
+            if word:
+                out.append(_CANONICAL.get(word, word))
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase words with contractions expanded ("what's" -> "what is")."""
+    return list(_tokenize(text))
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A crude English stem so singular and plural meet: apples/apple, loaves/loaf, tomatoes/tomato.
+
+    Only ever compared with other stems, so it needs to be consistent, not correct.
+    """
+    if len(word) < 4 or not word.isalpha():
+        return word
+    if word.endswith("ies"):
+        word = word[:-3] + "i"
+    elif word.endswith("ves"):
+        word = word[:-3] + "v"
+    elif word.endswith("es"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us")):
+        word = word[:-1]
+    elif word.endswith("y"):
+        word = word[:-1] + "i"
+    elif word.endswith("f"):
+        word = word[:-1] + "v"
+    while len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def _weight(word: str) -> float:
+    if word in FILLER_WORDS:
+        return 0.0
+    return 0.5 if word in LIGHT_WORDS else 1.0
+
+
+def _filler_positions(tokens: Sequence[str]) -> set[int]:
+    """Token positions covered by a multi-word filler phrase."""
+    covered: set[int] = set()
+    for start in range(len(tokens)):
+        for phrase in _COMPILED_PHRASES:
+            end = _match_phrase(phrase, tokens, start)
+            if end is not None:
+                covered.update(range(start, end))
+    return covered
+
+
+def _match_phrase(
+    phrase: tuple[tuple[frozenset[str], bool], ...], tokens: Sequence[str], start: int
+) -> int | None:
+    i = start
+    for words, optional in phrase:
+        if i < len(tokens) and tokens[i] in words:
+            i += 1
+        elif not optional:
+            return None
+    return i if i > start else None
+
+
+_COMPILED_PHRASES = tuple(
+    tuple((frozenset(part.lstrip("?").split()), part.startswith("?")) for part in phrase)
+    for phrase in _FILLER_PHRASES
+)
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (returning limit + 1) once it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        best = i
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            current.append(cost)
+            best = min(best, cost)
+        if best > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _typo_limit(length: int) -> int:
+    # Short words are too easily another word ("beer" is not "beef").
+    if length < 5:
+        return 0
+    return 1 if length < 9 else 2
+
+
+# -- results -----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SlotFill:
+    """One filled slot, as Alexa would report it."""
+
+    name: str
+    type: str
+    value: str
+    #: Entity resolution for custom slot types: (id, name) matches, best first.
+    matches: tuple[tuple[str, str], ...] = ()
+    #: ER_SUCCESS_MATCH / ER_SUCCESS_NO_MATCH for custom types, None for built-in types.
+    status: str | None = None
+
+    @property
+    def id(self) -> str | None:
+        return self.matches[0][0] if self.matches else None
+
+
+@dataclass(frozen=True, slots=True)
+class NluResult:
+    utterance: str
+    intent: str
+    slots: dict[str, SlotFill] = field(default_factory=dict)
+    confidence: float = 0.0
+    #: The model sample that matched (None for fallback and built-in phrasings).
+    sample: str | None = None
+    #: True when the match came from the elicited slot's own samples.
+    elicited: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``cornershop nlu --json`` line: utterance, intent, slots {NAME: {value, id}}."""
+        return {
+            "utterance": self.utterance,
+            "intent": self.intent,
+            "slots": {name: {"value": s.value, "id": s.id} for name, s in self.slots.items()},
+        }
+
+    def describe(self) -> str:
+        parts = [self.intent]
+        for name, slot in self.slots.items():
+            shown = f"{name}={slot.value}"
+            if slot.status == ER_MATCH and slot.id:
+                shown += f" [{slot.id}]"
+            elif slot.status == ER_NO_MATCH:
+                shown += " [no match]"
+            parts.append(shown)
+        return "  ".join(parts)
+
+
+# -- compiled model ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Lit:
+    word: str
+    stem: str
+    penalty: float
+    cls: int = -2  # substitution class learned from the model; -2 never equals a token's
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    name: str
+    type: str
+
+
+_Elem = _Lit | _Slot
+
+
+@dataclass(slots=True)
+class _Template:
+    intent: str
+    elements: tuple[_Elem, ...]
+    order: int
+    samples: list[str] = field(default_factory=list)
+    sample_words: list[frozenset[str]] = field(default_factory=list)
+    builtin: bool = True
+    #: stem of two adjacent literals written as one word ("check out" -> "checkout"), by position
+    joined: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    end: int
+    gain: float
+    value: str
+    matches: tuple[tuple[str, str], ...]
+    status: str | None
+    matched: int  # words explained, for the "longest literal match" tie-break
+    wildcard: bool = False
+
+
+@dataclass(slots=True)
+class _SlotType:
+    name: str
+    by_stem: dict[str, list[_Value]] = field(default_factory=dict)
+    forms: list[tuple[str, _Value]] = field(default_factory=list)  # (form without spaces, value)
+    _near: dict[str, tuple[list[_Value], int] | None] = field(default_factory=dict)
+
+    def nearest(self, joined: str) -> tuple[list[_Value], int] | None:
+        """The values a misspelt span is closest to (same first letter, small distance)."""
+        if joined not in self._near:
+            if len(self._near) > 4096:
+                self._near.clear()
+            self._near[joined] = self._search(joined)
+        return self._near[joined]
+
+    def _search(self, joined: str) -> tuple[list[_Value], int] | None:
+        limit = _typo_limit(len(joined))
+        best: list[_Value] = []
+        best_distance = limit + 1
+        for form, value in self.forms:
+            if not form or form[0] != joined[0]:
+                continue
+            if form == joined:
+                distance = 0
+            else:
+                distance = _edit_distance(joined, form, min(limit, best_distance))
+            if distance < best_distance:
+                best, best_distance = [value], distance
+            elif distance == best_distance and distance <= limit and value not in best:
+                best.append(value)
+        if best_distance > limit or not best:
+            return None
+        return best, best_distance
+
+
+@dataclass(slots=True)
+class _Utterance:
+    text: str
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]
+    weights: tuple[float, ...]
+    #: what matching each word with a sample's literal earns: like ``weights``, except that
+    #: filler phrases ("in my cart") still count as evidence when the sample says them too
+    credits: tuple[float, ...]
+    #: what skipping each word still earns: a word the model has never seen is weak evidence
+    skips: tuple[float, ...]
+    classes: tuple[int, ...]
+    joined: tuple[str, ...]  # stem of tokens[i] + tokens[i + 1]
+    total: float
+    spans: dict[str, list[list[_Span]]] = field(default_factory=dict)
+
+
+_SLOT_REF = re.compile(r"\{(\w+)\}")
+_TemplateKey = tuple[str, tuple[_Elem, ...]]
+
+
+class Nlu:
+    """A compiled interaction model for one locale. Build once; :meth:`parse` is pure."""
+
+    def __init__(self, model: Mapping[str, Any], locale: str = "en-US") -> None:
+        self.locale = locale
+        try:
+            language = model["interactionModel"]["languageModel"]
+            intents = list(language["intents"])
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"The {locale} interaction model has no interactionModel.languageModel.intents."
+            ) from exc
+        self.invocation_name: str = str(language.get("invocationName", ""))
+        self.intent_names: list[str] = [str(i["name"]) for i in intents]
+        self.intent_slots: dict[str, list[tuple[str, str]]] = {
+            str(i["name"]): [(str(s["name"]), str(s["type"])) for s in i.get("slots") or []]
+            for i in intents
+        }
+        self.samples: dict[str, list[str]] = {
+            str(i["name"]): [str(s) for s in i.get("samples") or []] for i in intents
+        }
+        self._slot_samples: dict[tuple[str, str], list[str]] = {
+            (str(i["name"]), str(s["name"])): [str(x) for x in s.get("samples") or []]
+            for i in intents
+            for s in i.get("slots") or []
+        }
+        self._types = {str(t["name"]): _compile_type(t) for t in language.get("types") or []}
+        self._slot_type_names = list(
+            dict.fromkeys(t for slots in self.intent_slots.values() for _n, t in slots)
+        )
+        self._literals: set[str] = set()
+        self._templates: list[_Template] = []
+        by_key: dict[_TemplateKey, _Template] = {}
+        for intent in self.intent_names:
+            for text in self.samples[intent]:
+                self._add(by_key, self._templates, intent, text, builtin=False)
+            for text in BUILTIN_PHRASES.get(intent, ()):
+                self._add(by_key, self._templates, intent, text, builtin=True)
+        self._expand_slot_shapes(by_key)
+        self._classes = self._learn_substitutions()
+        self._templates = [self._finish(t) for t in self._templates]
+        vocabulary = set(self._literals) | FILLER_WORDS
+        for slot_type in self._types.values():
+            for key in slot_type.by_stem:
+                vocabulary.update(key.split())
+        self._vocabulary = frozenset(vocabulary)
+        self._index: dict[str, list[int]] = {}
+        for number, template in enumerate(self._templates):
+            keys = [e.stem for e in template.elements if isinstance(e, _Lit)]
+            keys += [f"#{e.cls}" for e in template.elements if isinstance(e, _Lit) and e.cls >= 0]
+            keys += [j for j in template.joined if j]
+            keys += [f"{{{e.type}}}" for e in template.elements if isinstance(e, _Slot)]
+            for key in keys:
+                bucket = self._index.setdefault(key, [])
+                if not bucket or bucket[-1] != number:
+                    bucket.append(number)
+        self._elicit_cache: dict[tuple[str, str], list[_Template]] = {}
+
+    # -- compiling -----------------------------------------------------------
+    def _compile(self, text: str, intent: str) -> tuple[_Elem, ...]:
+        slot_types = dict(self.intent_slots.get(intent, []))
+        elements: list[_Elem] = []
+        position = 0
+        for match in [*_SLOT_REF.finditer(text), None]:
+            chunk = text[position : match.start() if match else len(text)]
+            for word in _tokenize(chunk):
+                if word in FILLER_WORDS:
+                    continue
+                penalty = 0.5 if word in LIGHT_WORDS else 1.0
+                elements.append(_Lit(word, stem(word), penalty))
+                self._literals.update((word, stem(word)))
+            if match is None:
+                break
+            name = match.group(1)
+            if name not in slot_types:
+                raise ConfigError(
+                    f"The sample {text!r} of {intent} names a slot {{{name}}} the intent doesn't "
+                    "define. Add the slot to the intent or fix the sample."
+                )
+            elements.append(_Slot(name, slot_types[name]))
+            position = match.end()
+        return tuple(elements)
+
+    def _add(
+        self,
+        by_key: dict[_TemplateKey, _Template],
+        into: list[_Template],
+        intent: str,
+        text: str,
+        *,
+        builtin: bool,
+        elements: tuple[_Elem, ...] | None = None,
+    ) -> None:
+        elements = self._compile(text, intent) if elements is None else elements
+        if not elements:
+            return
+        template = by_key.get((intent, elements))
+        if template is None:
+            template = _Template(intent, elements, len(into))
+            by_key[(intent, elements)] = template
+            into.append(template)
+        if not builtin and text not in template.samples:
+            template.samples.append(text)
+            template.sample_words.append(frozenset(_tokenize(_SLOT_REF.sub(" ", text))))
+        template.builtin = template.builtin and builtin
+
+    def _expand_slot_shapes(self, by_key: dict[_TemplateKey, _Template]) -> None:
+        """Generalise with the model's own slot shapes.
+
+        A slot sample made only of slots, like ``{Quantity} {Item}`` for Item, says
+        "wherever an Item goes, a quantity may come first". Samples that have the
+        Item but no Quantity get that variant too (for "delete two bagels").
+        """
+        for template in list(self._templates):
+            if template.builtin:
+                continue
+            present = {e.name for e in template.elements if isinstance(e, _Slot)}
+            for k, elem in enumerate(template.elements):
+                if not isinstance(elem, _Slot):
+                    continue
+                for text in self._slot_samples.get((template.intent, elem.name), []):
+                    shape = self._compile(text, template.intent)
+                    names = [e.name for e in shape if isinstance(e, _Slot)]
+                    if len(shape) < 2 or len(names) != len(shape) or elem.name not in names:
+                        continue
+                    if present & (set(names) - {elem.name}):
+                        continue
+                    variant = template.elements[:k] + shape + template.elements[k + 1 :]
+                    if (template.intent, variant) in by_key:
+                        continue
+                    for sample in template.samples:
+                        self._add(
+                            by_key, self._templates, template.intent, sample,
+                            builtin=False, elements=variant,
+                        )
+
+    def _learn_substitutions(self) -> dict[str, int]:
+        """Words the model itself treats as interchangeable.
+
+        Two samples of one intent that differ in exactly one content word ("what's
+        in my cart" / "what's in my basket", "remove {Item}" / "delete {Item}")
+        put those words in one class; a word then matches any word of its class,
+        at a small discount. Learned from the samples, never from test data.
+        """
+        parent: dict[str, str] = {}
+
+        def find(word: str) -> str:
+            while parent.get(word, word) != word:
+                word = parent[word]
+            return word
+
+        for intent in self.intent_names:
+            shapes = [t.elements for t in self._templates if t.intent == intent and t.samples]
+            for a_index, a in enumerate(shapes):
+                for b in shapes[a_index + 1 :]:
+                    if len(a) != len(b):
+                        continue
+                    diff = [k for k in range(len(a)) if a[k] != b[k]]
+                    if len(diff) != 1:
+                        continue
+                    x, y = a[diff[0]], b[diff[0]]
+                    if isinstance(x, _Lit) and isinstance(y, _Lit) and x.penalty == y.penalty:
+                        root_x, root_y = find(x.stem), find(y.stem)
+                        if root_x != root_y:
+                            parent[max(root_x, root_y)] = min(root_x, root_y)
+        roots = sorted({find(w) for w in parent})
+        number = {root: n for n, root in enumerate(roots)}
+        return {word: number[find(word)] for word in sorted({*parent, *parent.values()})}
+
+    def _finish(self, template: _Template) -> _Template:
+        elements = tuple(
+            _Lit(e.word, e.stem, e.penalty, self._classes.get(e.stem, -2))
+            if isinstance(e, _Lit)
+            else e
+            for e in template.elements
+        )
+        joined: list[str | None] = []
+        for k, elem in enumerate(elements):
+            after = elements[k + 1] if k + 1 < len(elements) else None
+            if isinstance(elem, _Lit) and isinstance(after, _Lit):
+                joined.append(stem(elem.word + after.word))
+            else:
+                joined.append(None)
+        template.elements = elements
+        template.joined = tuple(joined)
+        return template
+
+    def _elicitation_templates(self, intent: str, slot: str) -> list[_Template]:
+        key = (intent, slot)
+        if key not in self._elicit_cache:
+            templates: list[_Template] = []
+            by_key: dict[_TemplateKey, _Template] = {}
+            for text in [f"{{{slot}}}", *self._slot_samples.get(key, [])]:
+                self._add(by_key, templates, intent, text, builtin=False)
+            self._elicit_cache[key] = [self._finish(t) for t in templates]
+        return self._elicit_cache[key]
+
+    # -- analysing an utterance ----------------------------------------------
+    def _analyse(self, text: str, slot_types: Iterable[str]) -> _Utterance:
+        tokens = _tokenize(text)
+        stems = tuple(stem(t) for t in tokens)
+        phrase_filler = _filler_positions(tokens)
+        natural = tuple(_weight(t) for t in tokens)
+        weights = tuple(0.0 if i in phrase_filler else w for i, w in enumerate(natural))
+        credits = natural
+        skips = tuple(
+            _OOV_CREDIT * w if self._unknown(t) and not is_number_word(t) else 0.0
+            for t, w in zip(tokens, weights, strict=True)
+        )
+        classes = tuple(self._classes.get(s, -1) for s in stems)
+        joined = tuple(stem(a + b) for a, b in zip(tokens, tokens[1:], strict=False))
+        total = sum(weights)
+        u = _Utterance(text, tokens, stems, weights, credits, skips, classes, joined, total)
+        for type_name in slot_types:
+            if type_name not in u.spans:
+                u.spans[type_name] = self._spans(u, type_name)
+        return u
+
+    def _unknown(self, word: str) -> bool:
+        return word not in self._vocabulary and stem(word) not in self._vocabulary
+
+    def _spans(self, u: _Utterance, type_name: str) -> list[list[_Span]]:
+        n = len(u.tokens)
+        spans: list[list[_Span]] = [[] for _ in range(n)]
+        if type_name == NUMBER:
+            for i in range(n):
+                parsed = parse_number(u.tokens, i)
+                if parsed is not None:
+                    value, end = parsed
+                    gain = sum(u.weights[i:end]) or 0.5
+                    spans[i].append(_Span(end, gain, str(value), (), None, end - i))
+            return spans
+        slot_type = self._types.get(type_name)
+        if slot_type is not None:
+            self._entity_spans(u, slot_type, spans)
+        self._wildcard_spans(u, spans, custom=slot_type is not None)
+        return spans
+
+    def _entity_spans(self, u: _Utterance, slot_type: _SlotType, spans: list[list[_Span]]) -> None:
+        n = len(u.tokens)
+        found: dict[tuple[int, int], _Span] = {}
+        for i in range(n):
+            for end in range(i + 1, min(n, i + _MAX_SPAN) + 1):
+                values = slot_type.by_stem.get(" ".join(u.stems[i:end]))
+                if values:
+                    found[(i, end)] = _entity(u, i, end, values, 1.0)
+        for i in range(n):  # misspelt or run-together values, only for words the model lacks
+            for end in range(i + 1, min(n, i + 3) + 1):
+                if (i, end) in found or not self._could_be_typo(u.tokens[i:end]):
+                    continue
+                near = slot_type.nearest("".join(u.tokens[i:end]))
+                if near is not None:
+                    found[(i, end)] = _entity(u, i, end, near[0], 1.0 if near[1] == 0 else _FUZZY)
+        for (i, end), span in list(found.items()):  # "two bags of rice", "a pound of beef"
+            j = i - 2
+            if j >= 0 and u.tokens[i - 1] == "of" and u.stems[j] in _MEASURE_STEMS:
+                if (j, end) not in found:
+                    gain = span.gain + sum(u.weights[j:i])
+                    value = " ".join(u.tokens[j:end])
+                    found[(j, end)] = _Span(end, gain, value, span.matches, span.status, end - j)
+        for (i, end), span in sorted(found.items()):
+            if u.tokens[i] in FILLER_WORDS and (i + 1, end) in found:
+                continue  # "a dozen eggs": the value Alexa hears is "dozen eggs"
+            spans[i].append(span)
+
+    def _could_be_typo(self, words: Sequence[str]) -> bool:
+        if words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS:
+            return False
+        if any(is_number_word(w) for w in words):
+            return False
+        return any(self._unknown(w) for w in words)
+
+    def _wildcard_spans(self, u: _Utterance, spans: list[list[_Span]], *, custom: bool) -> None:
+        """Unknown values: 1-4 words the model doesn't use as literals, not numbers."""
+        n = len(u.tokens)
+        for i in range(n):
+            if u.weights[i] == 0 or self._is_literal(u, i) or is_number_word(u.tokens[i]):
+                continue
+            for end in range(i + 1, min(n, i + _MAX_WILDCARD) + 1):
+                last = end - 1
+                if self._is_literal(u, last) or is_number_word(u.tokens[last]):
+                    break
+                if u.weights[last] == 0:
+                    continue
+                gain = sum(u.weights[i:end]) * _WILDCARD
+                status = ER_NO_MATCH if custom else None
+                value = " ".join(u.tokens[i:end])
+                spans[i].append(_Span(end, gain, value, (), status, 0, wildcard=True))
+
+    def _is_literal(self, u: _Utterance, i: int) -> bool:
+        return u.stems[i] in self._literals or u.tokens[i] in self._literals
+
+    # -- matching --------------------------------------------------------------
+    def parse(self, utterance: str, *, expecting: tuple[str, str] | None = None) -> NluResult:
+        """Resolve one utterance. ``expecting=(intent, slot)`` while Alexa elicits that slot."""
+        text = " ".join(utterance.split())
+        u = self._analyse(text, self._slot_type_names)
+        candidates: list[tuple[_Template, float]] = []
+        if u.total > 0:
+            keys = [*u.stems, *u.joined, *(f"#{c}" for c in u.classes if c >= 0)]
+            keys += [f"{{{t}}}" for t, spans in u.spans.items() if _has_value(spans)]
+            numbers = sorted({n for key in keys for n in self._index.get(key, ())})
+            candidates = [(self._templates[n], 0.0) for n in numbers]
+            if expecting is not None:
+                candidates += [(t, ELICIT_BONUS) for t in self._elicitation_templates(*expecting)]
+        best: tuple[tuple[float, ...], NluResult] | None = None
+        for template, bonus in candidates:
+            scored = _align(template, u)
+            if scored is None:
+                continue
+            score, matched, edits, slots, _wild = scored
+            # Not clipped at 1 for ranking: a sample that also says the user's filler
+            # ("... to my cart") is the better match. Ties: fewer edits, then the
+            # longest literal match, then the most typed slots, then model order.
+            confidence = score / u.total + bonus
+            key = (
+                round(confidence, 6), -float(edits), float(matched), float(len(slots)),
+                -float(template.order),
+            )
+            if best is None or key > best[0]:
+                best = (key, self._result(text, template, confidence, slots, u, bonus > 0))
+        if best is None or best[1].confidence < THRESHOLD:
+            confidence = best[1].confidence if best is not None else 0.0
+            return NluResult(text, FALLBACK, {}, round(max(0.0, confidence), 3))
+        return best[1]
+
+    def _result(
+        self,
+        text: str,
+        template: _Template,
+        confidence: float,
+        slots: dict[str, _Span],
+        u: _Utterance,
+        elicited: bool,
+    ) -> NluResult:
+        types = dict(self.intent_slots.get(template.intent, []))
+        fills = {
+            name: SlotFill(name, types[name], span.value, span.matches, span.status)
+            for name in types
+            if (span := slots.get(name)) is not None
+        }
+        sample = None
+        if template.samples:
+            words = set(u.tokens)
+            overlaps = [len(words & w) for w in template.sample_words]
+            sample = template.samples[overlaps.index(max(overlaps))]
+        confidence = round(max(0.0, min(confidence, 1.0)), 3)
+        return NluResult(text, template.intent, fills, confidence, sample, elicited)
+
+    # -- model facts the session needs -----------------------------------------
+    def intent_slot_names(self, intent: str) -> list[str]:
+        return [name for name, _type in self.intent_slots.get(intent, [])]
+
+    def slot_type(self, intent: str, slot: str) -> str | None:
+        return dict(self.intent_slots.get(intent, [])).get(slot)
+
+    def resolve(self, intent: str, slot: str, value: str) -> SlotFill:
+        """Entity-resolve a value given directly (``AddItemIntent Item=apples`` in a test)."""
+        type_name = self.slot_type(intent, slot)
+        if type_name is None:
+            raise ConfigError(
+                f"{intent} has no slot {slot!r}; its slots are {self.intent_slot_names(intent)}."
+            )
+        if type_name == NUMBER:
+            words = _tokenize(value)
+            parsed = parse_number(words) if words else None
+            shown = str(parsed[0]) if parsed and parsed[1] == len(words) else value
+            return SlotFill(slot, type_name, shown)
+        if type_name not in self._types:
+            return SlotFill(slot, type_name, value)
+        u = self._analyse(value, [type_name])
+        for span in u.spans[type_name][0] if u.tokens else []:
+            if span.end == len(u.tokens) and not span.wildcard:
+                return SlotFill(slot, type_name, value, span.matches, ER_MATCH)
+        return SlotFill(slot, type_name, value, (), ER_NO_MATCH)
+
+
+def _compile_type(raw: Mapping[str, Any]) -> _SlotType:
+    slot_type = _SlotType(str(raw["name"]))
+    for entry in raw.get("values") or []:
+        name = entry.get("name") or {}
+        value = _Value(str(entry.get("id") or name.get("value")), str(name.get("value", "")))
+        for form in (name.get("value", ""), *(name.get("synonyms") or [])):
+            words = _tokenize(str(form))
+            if not words:
+                continue
+            bucket = slot_type.by_stem.setdefault(" ".join(stem(w) for w in words), [])
+            if value not in bucket:
+                bucket.append(value)
+            slot_type.forms.append(("".join(words), value))
+    return slot_type
+
+
+def _entity(u: _Utterance, i: int, end: int, values: Sequence[_Value], rate: float) -> _Span:
+    gain = sum(u.weights[i:end]) * rate or 0.5 * rate  # "some" alone is no item, but say it
+    matches = tuple((v.id, v.name) for v in values)
+    return _Span(end, gain, " ".join(u.tokens[i:end]), matches, ER_MATCH, end - i)
+
+
+def _has_value(spans: list[list[_Span]]) -> bool:
+    """True when some span is a real value (a catalog match or a number), not a guess."""
+    return any(not span.wildcard for at in spans for span in at)
+
+
+#: score, words matched exactly, edits (literals dropped or swapped), slots, unknown value used
+_Alignment = tuple[float, int, int, dict[str, _Span], bool]
+
+
+def _align(template: _Template, u: _Utterance) -> _Alignment | None:
+    """Best alignment of a template with an utterance.
+
+    An unknown slot value is only believed when the rest of the sample was said:
+    if the best alignment both uses one and drops a literal, try again without.
+    """
+    result = _dp(template, u, allow_wildcard=True)
+    if result is not None and result[4] and result[2]:
+        result = _dp(template, u, allow_wildcard=False)
+    return result
+
+
+_NEG = float("-inf")
+_Step = tuple[int, int, Any]
+
+
+def _dp(template: _Template, u: _Utterance, *, allow_wildcard: bool) -> _Alignment | None:
+    """The alignment itself. ``best[k][i]``: best score using k elements and i words.
+
+    Scores carry tiny tie-breakers (1e-4 per word matched, 1e-6 per slot filled),
+    far below the smallest real difference (0.05), so the longest match wins ties.
+    """
+    elements, joined = template.elements, template.joined
+    m, n = len(elements), len(u.tokens)
+    stems, weights, skips, classes, ujoined = u.stems, u.credits, u.skips, u.classes, u.joined
+    best = [[_NEG] * (n + 1) for _ in range(m + 1)]
+    back: list[list[_Step | None]] = [[None] * (n + 1) for _ in range(m + 1)]
+    best[0][0] = 0.0
+
+    def relax(k: int, i: int, score: float, step: _Step) -> None:
+        if score > best[k][i]:
+            best[k][i] = score
+            back[k][i] = step
+
+    for k in range(m + 1):
+        row = best[k]
+        elem = elements[k] if k < m else None
+        spans = u.spans.get(elem.type) if isinstance(elem, _Slot) else None
+        for i in range(n + 1):
+            score = row[i]
+            if score == _NEG:
+                continue
+            if i < n:  # the user said something the sample doesn't have
+                relax(k, i + 1, score + skips[i], (k, i, "skip"))
+            if elem is None:
+                continue
+            if isinstance(elem, _Lit):
+                if i < n:
+                    if stems[i] == elem.stem:
+                        relax(k + 1, i + 1, score + weights[i] + 1e-4, (k, i, "lit"))
+                    elif classes[i] == elem.cls:
+                        relax(k + 1, i + 1, score + weights[i] * _SUBSTITUTE, (k, i, "sub"))
+                    if joined[k] is not None and stems[i] == joined[k]:
+                        relax(k + 2, i + 1, score + weights[i] + 2e-4, (k, i, "join"))
+                    if i + 1 < n and ujoined[i] == elem.stem:
+                        gain = weights[i] + weights[i + 1] + 2e-4
+                        relax(k + 1, i + 2, score + gain, (k, i, "split"))
+                    # Another word said where this one goes: cheaper than one missing plus
+                    # one extra, as in any edit distance.
+                    relax(k + 1, i + 1, score + skips[i] - elem.penalty / 2, (k, i, "swap"))
+                relax(k + 1, i, score - elem.penalty, (k, i, "miss"))
+                continue
+            relax(k + 1, i, score - _UNFILLED_SLOT, (k, i, "empty"))
+            if spans is None or i >= n:
+                continue
+            for span in spans[i]:
+                if span.wildcard and not allow_wildcard:
+                    continue
+                relax(k + 1, span.end, score + span.gain + 1e-4 * span.matched + 1e-6, (k, i, span))
+    if best[m][n] == _NEG:
+        return None
+    return _walk_back(back, template, u, m, n)
+
+
+def _walk_back(
+    back: list[list[_Step | None]], template: _Template, u: _Utterance, m: int, n: int
+) -> _Alignment:
+    """Re-add the winning path's real score (without tie-breakers) and collect its slots."""
+    slots: dict[str, _Span] = {}
+    score = 0.0
+    matched = edits = 0
+    wildcard = False
+    k, i = m, n
+    while k or i:
+        step = back[k][i]
+        assert step is not None
+        pk, pi, action = step
+        elem = template.elements[pk] if pk < m else None
+        if action == "skip":
+            score += u.skips[pi]
+        elif action == "lit":
+            score += u.credits[pi]
+            matched += 1
+        elif action == "sub":
+            score += u.credits[pi] * _SUBSTITUTE
+            matched += 1
+        elif action == "join":
+            score += u.credits[pi]
+            matched += 2
+        elif action == "split":
+            score += u.credits[pi] + u.credits[pi + 1]
+            matched += 2
+        elif action == "miss":
+            assert isinstance(elem, _Lit)
+            score -= elem.penalty
+            edits += 1
+        elif action == "swap":
+            assert isinstance(elem, _Lit)
+            score += u.skips[pi] - elem.penalty / 2
+            edits += 1
+        elif action == "empty":
+            score -= _UNFILLED_SLOT
+        else:
+            assert isinstance(elem, _Slot) and isinstance(action, _Span)
+            slots[elem.name] = action
+            score += action.gain
+            matched += action.matched
+            wildcard = wildcard or action.wildcard
+        k, i = pk, pi
+    return score, matched, edits, slots, wildcard
+
+
+_MEASURE_STEMS = frozenset(stem(w) for w in _MEASURES)
+
+
+# -- invocation --------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """How an utterance addresses the skill: ``launch``, a ``one-shot`` request, or neither."""
+
+    kind: str | None
+    rest: str
+
+
+_LAUNCH_VERBS = ("open", "launch", "start", "begin", "load", "run", "play", "talk to", "use")
+_ONE_SHOT_VERBS = ("ask", "tell")
+_ONE_SHOT_JOINERS = ("to", "for", "about", "if", "whether", "and")
+
+
+def split_invocation(utterance: str, invocation_name: str) -> Invocation:
+    """Recognise "open corner shop" (launch) and "ask corner shop to add milk" (one-shot)."""
+    words = " ".join(tokenize(utterance))
+    name = " ".join(tokenize(invocation_name))
+    if not name:
+        return Invocation(None, utterance)
+    for prefix in ("alexa ", "hey alexa "):
+        if words.startswith(prefix):
+            words = words[len(prefix) :]
+    if words == name:
+        return Invocation("launch", "")
+    for verb in _LAUNCH_VERBS:
+        if words == f"{verb} {name}" or words == f"{verb} the {name}":
+            return Invocation("launch", "")
+    for verb in _ONE_SHOT_VERBS:
+        head = f"{verb} {name} "
+        if words.startswith(head):
+            rest = words[len(head) :].split(" ", 1)
+            if rest[0] in _ONE_SHOT_JOINERS and len(rest) > 1:
+                return Invocation("one-shot", rest[1])
+            return Invocation("one-shot", " ".join(rest))
+    return Invocation(None, utterance)
+
+
+@cache
+def nlu_for(locale: str) -> Nlu:
+    """The compiled model for a locale, built once per process."""
+    from skill.interaction import load_model
+
+    return Nlu(load_model(locale), locale)
