@@ -127,6 +127,14 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_model(args: argparse.Namespace, out: TextIO) -> int:
     from skill import interaction
 
+    if args.action == "export":
+        from skill.packaging import export_skill_package, repo_root
+
+        changed = export_skill_package(repo_root())
+        for path in changed:
+            out.write(f"{path}: updated\n")
+        out.write("" if changed else "skill package already in step\n")
+        return 0
     locales = args.locale or interaction.model_locales()
     if args.action == "sync":
         for locale in locales:
@@ -134,9 +142,14 @@ def cmd_model(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"{locale}: {'updated' if changed else 'already in sync'}\n")
         return 0
     problems = [p for locale in locales for p in interaction.drift(locale)]
+    from skill.packaging import repo_root, skill_package_drift
+
+    problems += skill_package_drift(repo_root())
     for problem in problems:
         out.write(problem + "\n")
-    out.write("interaction models match the catalog\n" if not problems else "")
+    out.write(
+        "interaction models match the catalog and skill-package/\n" if not problems else ""
+    )
     return 1 if problems else 0
 
 
@@ -173,14 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="store URL")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("model", help="check or sync the interaction models with the catalog")
-    p.add_argument("action", choices=["check", "sync"])
+    p = sub.add_parser(
+        "model",
+        help="check or sync the interaction models with the catalog; export them to skill-package/",
+    )
+    p.add_argument("action", choices=["check", "sync", "export"])
     p.add_argument("--locale", action="append", help="a locale (default: all)")
     p.set_defaults(func=cmd_model)
 
     from skill.simulator.commands import register as register_simulator
 
     register_simulator(sub)
+
+    from skill.packaging_cli import register as register_packaging
+
+    register_packaging(sub)
     return parser
 
 

@@ -26,7 +26,7 @@ FROZEN_NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
 # -- guards ---------------------------------------------------------------------
 @pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def _loopback_only() -> Iterator[None]:
     """Tests may talk to 127.0.0.1 only: never to AWS, Amazon or anything else."""
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
@@ -49,8 +49,13 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
         check(address)
         return real_connect_ex(self, address)
 
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    # Our own MonkeyPatch, so the test's `monkeypatch` (and its env changes) is
+    # undone before _no_env_leaks looks at the environment.
+    patch = pytest.MonkeyPatch()
+    patch.setattr(socket.socket, "connect", connect)
+    patch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)

@@ -83,4 +83,4 @@ def test_orders_lists_and_moves_orders_along(
 
 
 def test_model_check_passes_on_the_repo() -> None:
-    assert run("model", "check") == (0, "interaction models match the catalog\n")
+    assert run("model", "check") == (0, "interaction models match the catalog and skill-package/\n")

@@ -1,0 +1,266 @@
+"""lambda/template.yaml: valid for cfn-lint, and in step with the code it deploys.
+
+The table must be the one skill/store/dynamodb.py creates, the IAM policy must grant
+exactly the DynamoDB calls the store makes, and the runtime and architecture must be
+the ones `cornershop package` builds the layer for.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from skill import packaging
+from skill.store import dynamodb
+
+REPO = Path(__file__).parents[2]
+TEMPLATE = REPO / "lambda" / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !Sub, !GetAtt ...) as their long form."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        assert isinstance(node, yaml.MappingNode)
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_template() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.load(TEMPLATE.read_text("utf-8"), Loader=_CfnLoader)
+    return data
+
+
+def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def the_function(template: dict[str, Any]) -> dict[str, Any]:
+    (function,) = resources_of_type(template, "AWS::Serverless::Function").values()
+    return function
+
+
+# -- cfn-lint -------------------------------------------------------------------------
+@pytest.mark.slow
+def test_cfn_lint_reports_no_errors() -> None:
+    # GIVEN the template WHEN cfn-lint checks it (its console script's entry point,
+    # run by this interpreter, so the venv's cfn-lint is used)
+    runner = "import sys; from cfnlint.runner import main; sys.exit(main())"
+    proc = subprocess.run(
+        [sys.executable, "-c", runner, "--format", "json", str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.stdout.strip(), f"cfn-lint printed nothing (exit {proc.returncode}): {proc.stderr}"
+    findings = json.loads(proc.stdout)
+    # THEN there is no error (warnings are allowed, and shown when this fails)
+    errors = [f for f in findings if f["Level"] == "Error"]
+    listing = "\n".join(
+        f"{f['Level']} {f['Rule']['Id']} line {f['Location']['Start']['LineNumber']}: "
+        f"{f['Message']}"
+        for f in findings
+    )
+    assert not errors, listing
+
+
+# -- the table ---------------------------------------------------------------------------
+class _RecordingClient:
+    """Just enough of a DynamoDB client to record what create_table asks for."""
+
+    def __init__(self) -> None:
+        self.created: dict[str, Any] = {}
+        self.ttl: dict[str, Any] = {}
+
+    def create_table(self, **kwargs: Any) -> None:
+        self.created = kwargs
+
+    def get_waiter(self, name: str) -> Any:
+        class Waiter:
+            def wait(self, **kwargs: Any) -> None:
+                pass
+
+        return Waiter()
+
+    def describe_time_to_live(self, **kwargs: Any) -> dict[str, Any]:
+        return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
+
+    def update_time_to_live(self, **kwargs: Any) -> None:
+        self.ttl = kwargs["TimeToLiveSpecification"]
+
+
+def test_table_is_the_one_the_dynamodb_store_creates() -> None:
+    # GIVEN what skill.store.dynamodb.create_table asks DynamoDB for
+    client = _RecordingClient()
+    dynamodb.create_table(client, "cornershop")
+    # WHEN the template's table is read
+    (table,) = resources_of_type(load_template(), "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    # THEN keys, indexes, billing and TTL are the same
+
+    def key(items: list[dict[str, str]]) -> list[str]:
+        return sorted(json.dumps(item, sort_keys=True) for item in items)
+
+    assert key(props["AttributeDefinitions"]) == key(client.created["AttributeDefinitions"])
+    assert key(props["KeySchema"]) == key(client.created["KeySchema"])
+    assert props.get("GlobalSecondaryIndexes") == client.created.get("GlobalSecondaryIndexes")
+    assert props.get("LocalSecondaryIndexes") == client.created.get("LocalSecondaryIndexes")
+    assert props["BillingMode"] == client.created["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["TimeToLiveSpecification"] == client.ttl
+    assert client.ttl == {"Enabled": True, "AttributeName": "expires_at"}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["DeletionPolicy"] == "Retain"
+
+
+# -- IAM ---------------------------------------------------------------------------------
+_CALL_ACTIONS = {
+    "get_item": {"dynamodb:GetItem"},
+    "put_item": {"dynamodb:PutItem"},
+    "update_item": {"dynamodb:UpdateItem"},
+    "delete_item": {"dynamodb:DeleteItem"},
+    "query": {"dynamodb:Query"},
+    "scan": {"dynamodb:Scan"},
+    "batch_get_item": {"dynamodb:BatchGetItem"},
+    "batch_write_item": {"dynamodb:BatchWriteItem"},
+    "transact_get_items": {"dynamodb:GetItem"},
+}
+# TransactWriteItems is authorised per item, by the action of each item.
+_TRANSACT_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+
+
+def actions_the_store_uses() -> set[str]:
+    """The IAM actions behind every ``self._call("operation", ...)`` in the store."""
+    tree = ast.parse(Path(dynamodb.__file__).read_text("utf-8"))
+    operations: set[str] = set()
+    transact_keys: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "_call"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            operations.add(str(node.args[0].value))
+        if isinstance(node, ast.Dict):
+            transact_keys.update(
+                str(k.value)
+                for k in node.keys
+                if isinstance(k, ast.Constant) and k.value in _TRANSACT_ACTIONS
+            )
+    assert operations, "found no self._call('operation', ...) in skill/store/dynamodb.py"
+    actions = set()
+    for operation in operations:
+        if operation == "transact_write_items":
+            actions |= {_TRANSACT_ACTIONS[k] for k in transact_keys}
+        else:
+            assert operation in _CALL_ACTIONS, f"map {operation} to its IAM action in this test"
+            actions |= _CALL_ACTIONS[operation]
+    return actions
+
+
+def test_iam_policy_grants_exactly_what_the_store_calls_on_this_table_only() -> None:
+    # GIVEN the function's policies
+    policies = the_function(load_template())["Properties"]["Policies"]
+    # THEN they are explicit statements (no SAM policy template such as DynamoDBCrudPolicy)
+    assert all(isinstance(p, dict) and "Statement" in p for p in policies), policies
+    statements = [s for p in policies for s in p["Statement"]]
+    granted = set()
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"]
+        granted |= set([actions] if isinstance(actions, str) else actions)
+        # on the table, and nothing else
+        assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}, statement
+    assert granted == actions_the_store_uses()
+    assert not any("*" in a for a in granted)
+
+
+# -- the function and the layer -------------------------------------------------------------
+def test_function_matches_what_cornershop_package_builds() -> None:
+    template = load_template()
+    function = the_function(template)["Properties"]
+    (layer,) = resources_of_type(template, "AWS::Serverless::LayerVersion").values()
+    layer_props = layer["Properties"]
+    # Runtime and architecture are the ones the layer's wheels are built for.
+    assert function["Runtime"] == f"python{packaging.DEFAULT_PYTHON}"
+    assert function["Runtime"] in {"python3.12", "python3.13"}
+    assert function["Architectures"] == [packaging.DEFAULT_ARCH] == ["arm64"]
+    assert function["Runtime"] in layer_props["CompatibleRuntimes"]
+    assert layer_props["CompatibleArchitectures"] == function["Architectures"]
+    # Local paths are relative to the template; they name the artifacts in dist/.
+    here = TEMPLATE.parent
+    assert (here / function["CodeUri"]).resolve() == REPO / "dist" / packaging.FUNCTION_ZIP
+    assert (here / layer_props["ContentUri"]).resolve() == REPO / "dist" / packaging.LAYER_ZIP
+    assert function["Layers"] == [{"Ref": "DependenciesLayer"}]
+    # The handler exists, and the function gives up before Alexa does (8 s).
+    module, _, attribute = function["Handler"].partition(".")
+    source = (REPO / "lambda" / f"{module}.py").read_text("utf-8")
+    assert f"def {attribute}(" in source
+    assert function["Timeout"] < 8
+    assert 128 <= function["MemorySize"] <= 1024
+
+
+def test_function_environment_and_alexa_trigger() -> None:
+    template = load_template()
+    function = the_function(template)["Properties"]
+    assert function["Environment"]["Variables"] == {
+        "CORNERSHOP_STORE": {"Fn::Sub": "dynamodb://${Table}"},
+        "ALEXA_SKILL_ID": {"Ref": "SkillId"},
+    }
+    alexa = [e for e in function["Events"].values() if e["Type"] == "AlexaSkill"]
+    assert alexa == [{"Type": "AlexaSkill", "Properties": {"SkillId": {"Ref": "SkillId"}}}]
+    assert template["Parameters"]["SkillId"]["Type"] == "String"
+    outputs = template["Outputs"]
+    assert outputs["FunctionArn"]["Value"] == {"Fn::GetAtt": ["Function", "Arn"]}
+
+
+def test_web_service_is_optional_and_serves_two_routes() -> None:
+    template = load_template()
+    parameter = template["Parameters"]["EnableWebService"]
+    assert parameter["Default"] == "false"
+    assert template["Conditions"]["WebService"] == {
+        "Fn::Equals": [{"Ref": "EnableWebService"}, "true"]
+    }
+    web_kinds = ("AWS::ApiGatewayV2::", "AWS::Lambda::Permission")
+    web = {name: r for name, r in template["Resources"].items() if r["Type"].startswith(web_kinds)}
+    assert web, "no HTTP API resources"
+    assert {name: r.get("Condition") for name, r in web.items()} == dict.fromkeys(web, "WebService")
+    routes = {
+        r["Properties"]["RouteKey"] for r in web.values() if r["Type"] == "AWS::ApiGatewayV2::Route"
+    }
+    assert routes == {"POST /alexa", "GET /healthz"}
+    (integration,) = (r for r in web.values() if r["Type"] == "AWS::ApiGatewayV2::Integration")
+    assert integration["Properties"]["IntegrationUri"] == {"Fn::GetAtt": ["Function", "Arn"]}
+    assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+    # The function's own events add no HTTP API (it would not honour the condition).
+    events = the_function(template)["Properties"]["Events"].values()
+    assert {e["Type"] for e in events} == {"AlexaSkill"}
+    assert template["Outputs"]["WebServiceUrl"]["Condition"] == "WebService"
