@@ -38,6 +38,10 @@ to ten digits so that the sort key orders like the number::
   transaction is cancelled by a condition or a conflict, the loop reads again: then
   the request record (same request id, another thread won) returns that order, an
   emptied cart raises :class:`EmptyCart`, and a moved counter just retries.
+* **Within one process**, threads changing the same cart take turns on a lock
+  (striped by user), and checkouts take turns on another (they all move the one
+  counter). That keeps a busy web server from racing itself; conditional writes
+  still settle every race with other processes (other Lambda containers).
 * **Orders** of a shop share one partition, listed newest first by a Query on
   ``sk`` descending. A corner shop stays far below a partition's 1,000 writes/s.
 * **Request records** are scoped by shop and expire after 24 hours (DynamoDB TTL
@@ -60,12 +64,14 @@ A third attempt would add 1 s (timeouts) or up to 2 s (the throttling backoff
 doubles), which no longer fits. *Adaptive* mode is not used: its client-side rate
 limiter adds sleeps of its own, which suits batch jobs, not a 3 s answer.
 
-On top of that, conflicts (two writers racing on one cart or on the counter) are
-retried here, at most 12 attempts and never starting one after 2 s. Throttling,
-timeouts and errors are never retried here (botocore already did). Every botocore
-failure becomes :class:`~skill.errors.StoreError` (``raise ... from exc``), with a
-message naming the table and the error code only, never keys or user ids. A
-failed write leaves nothing half done: each write is one item or one transaction.
+On top of that, conflicts (two processes racing on one cart or on the counter) are
+retried here with jittered backoff (10 ms doubling, at most 100 ms), at most 20
+attempts and never starting one after 2 s; so are cancelled transactions whose
+reasons are throttling, which botocore does not retry. Other throttling, timeouts
+and errors are not retried here (botocore already did). Every botocore failure
+becomes :class:`~skill.errors.StoreError` (``raise ... from exc``), with a message
+naming the table and the error code only, never keys or user ids. A failed write
+leaves nothing half done: each write is one item or one transaction.
 """
 
 from __future__ import annotations
@@ -223,10 +229,12 @@ class DynamoDBStore:
         self._conflict_attempts = max(1, conflict_attempts)
         self._conflict_budget_s = conflict_budget_s
         self._owns_client = False
-        # Threads of this process that change one cart take turns; conditional
-        # writes settle races with other processes. Without this, 8 threads
-        # hammering one cart spend most attempts losing to each other.
+        # Threads of this process that change one cart take turns, and so do its
+        # checkouts (they all move the one counter); conditional writes settle
+        # races with other processes. Without this, 8 threads hammering one item
+        # spend most of their attempts losing to each other.
         self._stripes = [threading.RLock() for _ in range(_LOCK_STRIPES)]
+        self._checkout_lock = threading.RLock()
 
     @classmethod
     def from_environment(cls, table: str, *, shop_id: str = "main") -> DynamoDBStore:
@@ -251,7 +259,7 @@ class DynamoDBStore:
 
     # -- carts -------------------------------------------------------------------
     def get_cart(self, user_id: str) -> Cart:
-        return _cart_of(self._get(self._cart_key(user_id), "read a cart"))
+        return self._cart_of(self._get(self._cart_key(user_id), "read a cart"))
 
     def _user_lock(self, user_id: str) -> threading.RLock:
         return self._stripes[hash(user_id) % _LOCK_STRIPES]
@@ -268,8 +276,8 @@ class DynamoDBStore:
             recent = _recent_writes(item)
             if tokens & set(recent):
                 # An earlier attempt committed, but its answer was lost.
-                return _cart_of(item)
-            cart = _cart_of(item)
+                return self._cart_of(item)
+            cart = self._cart_of(item)
             new = change(cart)  # domain errors propagate; nothing is written
             if new == cart:
                 return cart
@@ -312,7 +320,7 @@ class DynamoDBStore:
 
     # -- orders ------------------------------------------------------------------
     def place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
-        with self._user_lock(user_id):
+        with self._checkout_lock:
             return self._place_order(user_id, request_id, make_order)
 
     def _place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
@@ -331,7 +339,7 @@ class DynamoDBStore:
                 if number is None:
                     raise StoreError(self._damaged("a checkout record"))
                 return self._order(number, "check out")
-            cart = _cart_of(cart_item)
+            cart = self._cart_of(cart_item)
             if cart.is_empty:
                 raise EmptyCart("The cart is empty, so there is nothing to check out.")
             version = _number(cart_item, "version")
@@ -482,6 +490,12 @@ class DynamoDBStore:
                 continue
             return new
         raise AssertionError("unreachable: _attempts raises when it runs out")
+
+    def _cart_of(self, item: Mapping[str, Any] | None) -> Cart:
+        try:
+            return _cart_of(item)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(self._damaged("a cart")) from exc
 
     def _order(self, number: int, what: str) -> Order:
         item = self._get(self._order_key(number), what)
