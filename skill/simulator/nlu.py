@@ -2,27 +2,37 @@
 
 Why not one regex per sample: people don't speak the samples verbatim. They add
 politeness and filler ("could you ... to my cart please"), switch singular and
-plural, misspell item names, and say numbers as words. So each sample is
-compiled into a sequence of literal words and slots, and an utterance is
-*aligned* with it by a small dynamic programme that may
+plural, misspell item names, say numbers as words and use their own verbs. So
+each sample is compiled into a sequence of literal words and slots, and an
+utterance is *aligned* with it by a small dynamic programme (:func:`_dp`), as
+in an edit distance, that may
 
+* match a word of the sample (same stem: "apples" meets "apple"), a word the
+  model itself uses interchangeably with it (two samples of one intent that
+  differ in one word, "remove {Item}" / "delete {Item}", teach that), or a
+  word written together or apart ("checkout" / "check out");
 * skip filler in the utterance for free (articles, "please", "could you",
-  "to my cart", ...), and skip other words at the cost of their weight;
-* drop a literal of the sample at a penalty (a word the user left out);
-* fill a slot from a span of the utterance: a catalog value (exact, singular
-  or plural, "bag of ..." measure prefixes, or a small edit distance), a
-  number (digits or words), or, for a custom slot type, an unknown value
-  (Alexa's ``ER_SUCCESS_NO_MATCH``) when the rest of the sample was spoken.
+  "to my cart", ...) and other words at the cost of their weight, except that
+  a word the model has never seen costs less: it is weak evidence either way;
+* drop a literal of the sample (a penalty), or swap it for another word (half
+  the penalty: cheaper than one missing and one extra);
+* fill a slot from a span: a catalog value (exact, singular or plural, after a
+  measure such as "two bags of", or a small edit distance for words the model
+  doesn't know), a number (digits or words), or, for a custom slot type, an
+  unknown value (Alexa's ``ER_SUCCESS_NO_MATCH``) when the rest of the sample
+  was said. Slot-only slot samples such as ``{Quantity} {Item}`` widen every
+  intent sample that has the Item but no Quantity.
 
 Confidence is the share of the utterance's content explained, less penalties.
-The best sample wins; ties go to the longest literal match, then to the most
-typed slots, then to the model's own order, so resolution is deterministic.
-Below :data:`THRESHOLD` the result is ``AMAZON.FallbackIntent``.
+The best sample wins; ties go to fewer edits, then the longest literal match,
+then the most typed slots, then the model's own order, so resolution is
+deterministic. Below :data:`THRESHOLD` the result is ``AMAZON.FallbackIntent``.
+Nothing here is tuned to particular utterances: the weights are round numbers
+and everything learned is learned from the model.
 
 English specifics (contractions, number words, filler, the built-in intents'
-standard phrasings) live here and in :mod:`skill.simulator.numbers`.
-Compiled models are cached per locale; parsing allocates little and takes
-well under a millisecond for a typical utterance.
+standard phrasings) live here and in :mod:`skill.simulator.numbers`. Compiled
+models are cached per locale (:func:`nlu_for`); a parse takes about a millisecond.
 """
 
 from __future__ import annotations
@@ -30,7 +40,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cache, lru_cache
+from itertools import pairwise
 from typing import Any
 
 from skill.errors import ConfigError
@@ -88,9 +100,12 @@ _SUFFIXES = (
     ("'m", " am"),
 )
 # "'s" is "is" after these; elsewhere it is a possessive and dropped.
-_IS_WORDS = frozenset(
-    ["what", "that", "it", "there", "here", "where", "how", "who", "he", "she", "which", "when", "why", "everything"]
-)
+# fmt: off
+_IS_WORDS = frozenset((
+    "what", "that", "it", "there", "here", "where", "how", "who", "he", "she", "which", "when",
+    "why", "everything"
+))
+# fmt: on
 # Tense and number of "be"/"do" rarely change what someone wants.
 _CANONICAL = {"are": "is", "am": "is", "was": "is", "were": "is", "does": "do"}
 
@@ -98,9 +113,13 @@ _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 #: Words that carry no intent: skipped for free in utterances, dropped from samples.
-FILLER_WORDS = frozenset(
-    ["a", "an", "the", "some", "any", "my", "your", "our", "this", "these", "those", "please", "pls", "kindly", "um", "uh", "er", "erm", "hmm", "oh", "hey", "alexa", "just", "also", "actually", "of", "me"]
-)
+# fmt: off
+FILLER_WORDS = frozenset((
+    "a", "an", "the", "some", "any", "my", "your", "our", "this", "these", "those", "please",
+    "pls", "kindly", "um", "uh", "er", "erm", "hmm", "oh", "hey", "alexa", "just", "also",
+    "actually", "of", "me"
+))
+# fmt: on
 # Multi-word filler, matched in utterances only. Each position is a set of words;
 # a leading "?" marks the position optional.
 _FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -119,111 +138,58 @@ _FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
     ("out", "of", "?my the our", "?shopping", "cart basket trolley order"),
 )
 #: Words less telling than content words: half weight when spoken or missing.
-LIGHT_WORDS = frozenset(
-    ["is", "do", "did", "can", "will", "would", "could", "should", "i", "you", "it", "we", "to", "in", "into", "on", "at", "for", "with", "from", "out", "up", "and", "or", "be", "have", "has"]
-)
+# fmt: off
+LIGHT_WORDS = frozenset((
+    "is", "do", "did", "can", "will", "would", "could", "should", "i", "you", "it", "we", "to",
+    "in", "into", "on", "at", "for", "with", "from", "out", "up", "and", "or", "be", "have",
+    "has"
+))
+# fmt: on
 #: Container and measure words that may precede an item: "two bags of rice".
-_MEASURES = frozenset(
-    ["bag", "box", "bottle", "can", "carton", "jar", "pack", "packet", "loaf", "head", "bunch", "bar", "stick", "pound", "gallon", "pint", "quart", "liter", "litre", "kilo", "kilogram", "gram", "ounce", "cup", "block", "piece", "tin", "tub", "container", "slice", "case", "dozen", "sack", "crate"]
-)
+# fmt: off
+_MEASURES = frozenset((
+    "bag", "box", "bottle", "can", "carton", "jar", "pack", "packet", "loaf", "head", "bunch",
+    "bar", "stick", "pound", "gallon", "pint", "quart", "liter", "litre", "kilo", "kilogram",
+    "gram", "ounce", "cup", "block", "piece", "tin", "tub", "container", "slice", "case",
+    "dozen", "sack", "crate"
+))
+# fmt: on
 
 # The built-in intents' standard English phrasings, used even when the model
 # lists no samples for them (it usually doesn't).
+# fmt: off
 BUILTIN_PHRASES: Mapping[str, tuple[str, ...]] = {
     "AMAZON.YesIntent": (
-        "yes",
-        "yeah",
-        "yep",
-        "yup",
-        "sure",
-        "yes please",
-        "okay",
-        "of course",
-        "sounds good",
-        "please do",
-        "go ahead",
-        "do it",
-        "absolutely",
-        "correct",
-        "that's right",
-        "why not",
-        "yes i do",
-        "yes it is",
-        "alright",
-        "definitely",
-        "sure thing",
+        "yes", "yeah", "yep", "yup", "sure", "yes please", "okay", "of course", "sounds good",
+        "please do", "go ahead", "do it", "absolutely", "correct", "that's right", "why not",
+        "yes i do", "yes it is", "alright", "definitely", "sure thing",
     ),
     "AMAZON.NoIntent": (
-        "no",
-        "nope",
-        "nah",
-        "no thanks",
-        "no thank you",
-        "not now",
-        "not right now",
-        "no way",
-        "negative",
-        "not really",
-        "i don't think so",
-        "don't",
-        "no i don't",
+        "no", "nope", "nah", "no thanks", "no thank you", "not now", "not right now", "no way",
+        "negative", "not really", "i don't think so", "don't", "no i don't",
     ),
     "AMAZON.HelpIntent": (
-        "help",
-        "help me",
-        "what can i say",
-        "what can i do",
-        "what can i do here",
-        "i need help",
-        "how does this work",
-        "how do i use this",
-        "what are my options",
-        "what do i do",
-        "help please",
+        "help", "help me", "what can i say", "what can i do", "what can i do here",
+        "i need help", "how does this work", "how do i use this", "what are my options",
+        "what do i do", "help please",
     ),
     "AMAZON.StopIntent": (
-        "stop",
-        "quit",
-        "exit",
-        "stop it",
-        "shut up",
-        "be quiet",
-        "goodbye",
-        "bye",
-        "good bye",
+        "stop", "quit", "exit", "stop it", "shut up", "be quiet", "goodbye", "bye", "good bye",
     ),
     "AMAZON.CancelIntent": (
-        "cancel",
-        "never mind",
-        "forget it",
-        "cancel that",
-        "cancel it",
-        "forget about it",
+        "cancel", "never mind", "forget it", "cancel that", "cancel it", "forget about it",
     ),
     "AMAZON.RepeatIntent": (
-        "repeat",
-        "say that again",
-        "repeat that",
-        "say it again",
-        "what did you say",
-        "come again",
-        "pardon",
-        "one more time",
-        "can you repeat that",
-        "what was that",
-        "i didn't catch that",
-        "sorry what",
+        "repeat", "say that again", "repeat that", "say it again", "what did you say",
+        "come again", "pardon", "one more time", "can you repeat that", "what was that",
+        "i didn't catch that", "sorry what",
     ),
     "AMAZON.NavigateHomeIntent": (
-        "go home",
-        "home",
-        "take me home",
-        "go to the home screen",
-        "exit to home",
-        "go back home",
-        "home screen",
+        "go home", "home", "take me home", "go to the home screen", "exit to home",
+        "go back home", "home screen",
     ),
 }
+# fmt: on
 
 
 def _expand(token: str) -> str:
@@ -255,6 +221,10 @@ def _tokenize(text: str) -> tuple[str, ...]:
             if word:
                 out.append(_CANONICAL.get(word, word))
     return tuple(out)
+
+
+def _surface_words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
 
 
 def tokenize(text: str) -> list[str]:
@@ -420,7 +390,7 @@ class _Template:
     elements: tuple[_Elem, ...]
     order: int
     samples: list[str] = field(default_factory=list)
-    sample_words: list[frozenset[str]] = field(default_factory=list)
+    sample_words: list[tuple[str, ...]] = field(default_factory=list)
     builtin: bool = True
     #: stem of two adjacent literals written as one word ("check out" -> "checkout"), by position
     joined: tuple[str | None, ...] = ()
@@ -602,7 +572,7 @@ class Nlu:
             into.append(template)
         if not builtin and text not in template.samples:
             template.samples.append(text)
-            template.sample_words.append(frozenset(_tokenize(_SLOT_REF.sub(" ", text))))
+            template.sample_words.append(_surface_words(_SLOT_REF.sub(" ", text)))
         template.builtin = template.builtin and builtin
 
     def _expand_slot_shapes(self, by_key: dict[_TemplateKey, _Template]) -> None:
@@ -631,8 +601,12 @@ class Nlu:
                         continue
                     for sample in template.samples:
                         self._add(
-                            by_key, self._templates, template.intent, sample,
-                            builtin=False, elements=variant,
+                            by_key,
+                            self._templates,
+                            template.intent,
+                            sample,
+                            builtin=False,
+                            elements=variant,
                         )
 
     def _learn_substitutions(self) -> dict[str, int]:
@@ -709,7 +683,7 @@ class Nlu:
             for t, w in zip(tokens, weights, strict=True)
         )
         classes = tuple(self._classes.get(s, -1) for s in stems)
-        joined = tuple(stem(a + b) for a, b in zip(tokens, tokens[1:], strict=False))
+        joined = tuple(stem(a + b) for a, b in pairwise(tokens))
         total = sum(weights)
         u = _Utterance(text, tokens, stems, weights, credits, skips, classes, joined, total)
         for type_name in slot_types:
@@ -754,11 +728,11 @@ class Nlu:
                     found[(i, end)] = _entity(u, i, end, near[0], 1.0 if near[1] == 0 else _FUZZY)
         for (i, end), span in list(found.items()):  # "two bags of rice", "a pound of beef"
             j = i - 2
-            if j >= 0 and u.tokens[i - 1] == "of" and u.stems[j] in _MEASURE_STEMS:
-                if (j, end) not in found:
-                    gain = span.gain + sum(u.weights[j:i])
-                    value = " ".join(u.tokens[j:end])
-                    found[(j, end)] = _Span(end, gain, value, span.matches, span.status, end - j)
+            measured = j >= 0 and u.tokens[i - 1] == "of" and u.stems[j] in _MEASURE_STEMS
+            if measured and (j, end) not in found:
+                gain = span.gain + sum(u.weights[j:i])
+                value = " ".join(u.tokens[j:end])
+                found[(j, end)] = _Span(end, gain, value, span.matches, span.status, end - j)
         for (i, end), span in sorted(found.items()):
             if u.tokens[i] in FILLER_WORDS and (i + 1, end) in found:
                 continue  # "a dozen eggs": the value Alexa hears is "dozen eggs"
@@ -815,7 +789,10 @@ class Nlu:
             # longest literal match, then the most typed slots, then model order.
             confidence = score / u.total + bonus
             key = (
-                round(confidence, 6), -float(edits), float(matched), float(len(slots)),
+                round(confidence, 6),
+                -float(edits),
+                float(matched),
+                float(len(slots)),
                 -float(template.order),
             )
             if best is None or key > best[0]:
@@ -842,9 +819,14 @@ class Nlu:
         }
         sample = None
         if template.samples:
-            words = set(u.tokens)
-            overlaps = [len(words & w) for w in template.sample_words]
-            sample = template.samples[overlaps.index(max(overlaps))]
+            # The sample as written closest to what was said ("what is" is not "what's",
+            # "please add" is not "add ... please"): most words in common, then word order.
+            words = _surface_words(text)
+            scores = [
+                (len(set(words) & set(w)), SequenceMatcher(None, words, w).ratio())
+                for w in template.sample_words
+            ]
+            sample = template.samples[scores.index(max(scores))]
         confidence = round(max(0.0, min(confidence, 1.0)), 3)
         return NluResult(text, template.intent, fills, confidence, sample, elicited)
 
@@ -904,7 +886,7 @@ def _has_value(spans: list[list[_Span]]) -> bool:
 
 
 #: score, words matched exactly, edits (literals dropped or swapped), slots, unknown value used
-_Alignment = tuple[float, int, int, dict[str, _Span], bool]
+_Alignment = tuple[float, float, int, dict[str, _Span], bool]
 
 
 def _align(template: _Template, u: _Utterance) -> _Alignment | None:
@@ -926,8 +908,9 @@ _Step = tuple[int, int, Any]
 def _dp(template: _Template, u: _Utterance, *, allow_wildcard: bool) -> _Alignment | None:
     """The alignment itself. ``best[k][i]``: best score using k elements and i words.
 
-    Scores carry tiny tie-breakers (1e-4 per word matched, 1e-6 per slot filled),
-    far below the smallest real difference (0.05), so the longest match wins ties.
+    Scores carry tiny tie-breakers (1e-4 per word matched, 1e-6 per slot filled,
+    -1e-5 per word skipped inside the sample), far below the smallest real
+    difference (0.05): the longest, most contiguous match wins ties.
     """
     elements, joined = template.elements, template.joined
     m, n = len(elements), len(u.tokens)
@@ -950,7 +933,9 @@ def _dp(template: _Template, u: _Utterance, *, allow_wildcard: bool) -> _Alignme
             if score == _NEG:
                 continue
             if i < n:  # the user said something the sample doesn't have
-                relax(k, i + 1, score + skips[i], (k, i, "skip"))
+                # (a gap inside the sample loses ties to words before or after it)
+                gap = 1e-5 if 0 < k < m else 0.0
+                relax(k, i + 1, score + skips[i] - gap, (k, i, "skip"))
             if elem is None:
                 continue
             if isinstance(elem, _Lit):
@@ -960,7 +945,7 @@ def _dp(template: _Template, u: _Utterance, *, allow_wildcard: bool) -> _Alignme
                     elif classes[i] == elem.cls:
                         relax(k + 1, i + 1, score + weights[i] * _SUBSTITUTE, (k, i, "sub"))
                     if joined[k] is not None and stems[i] == joined[k]:
-                        relax(k + 2, i + 1, score + weights[i] + 2e-4, (k, i, "join"))
+                        relax(k + 2, i + 1, score + weights[i] + 9e-5, (k, i, "join"))
                     if i + 1 < n and ujoined[i] == elem.stem:
                         gain = weights[i] + weights[i + 1] + 2e-4
                         relax(k + 1, i + 2, score + gain, (k, i, "split"))
@@ -986,8 +971,8 @@ def _walk_back(
 ) -> _Alignment:
     """Re-add the winning path's real score (without tie-breakers) and collect its slots."""
     slots: dict[str, _Span] = {}
-    score = 0.0
-    matched = edits = 0
+    score = matched = 0.0
+    edits = 0
     wildcard = False
     k, i = m, n
     while k or i:
@@ -1003,9 +988,9 @@ def _walk_back(
         elif action == "sub":
             score += u.credits[pi] * _SUBSTITUTE
             matched += 1
-        elif action == "join":
+        elif action == "join":  # one word said for two written: "checkout", "check out"
             score += u.credits[pi]
-            matched += 2
+            matched += 0.9  # a word as written beats it
         elif action == "split":
             score += u.credits[pi] + u.credits[pi + 1]
             matched += 2

@@ -15,7 +15,13 @@ __all__ = ["MAX_NUMBER", "int_to_words", "is_number_word", "parse_number", "word
 
 MAX_NUMBER = 999_999
 
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+# fmt: off
+_UNITS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen"
+]
+# fmt: on
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 UNIT_VALUES: dict[str, int] = {word: value for value, word in enumerate(_UNITS)}
@@ -31,7 +37,7 @@ def is_number_word(token: str) -> bool:
 
 def _digits(token: str) -> int | None:
     text = token.replace(",", "")
-    if text.isdigit() and len(text) <= 6:
+    if text.isascii() and text.isdigit() and len(text) <= 12:
         return int(text)
     return None
 

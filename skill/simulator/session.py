@@ -35,9 +35,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
-from skill.app import CornerShopSkill, build_skill
+from skill.app import build_skill
 from skill.config import Settings
 from skill.errors import ConfigError, CornerShopError
 from skill.profile import NoProfile
@@ -59,7 +59,7 @@ from skill.speech.ssml import to_text
 from skill.store import Store
 from skill.validation import validate_response
 
-__all__ = ["SimulatorError", "SkillCrashed", "Simulator", "Turn", "Exchange"]
+__all__ = ["Exchange", "Simulator", "SimulatorError", "SkillCrashed", "Turn"]
 
 YES = "AMAZON.YesIntent"
 NO = "AMAZON.NoIntent"
@@ -162,6 +162,35 @@ class Turn:
         """``{"utterance", "request", "response"}``, as ``cornershop simulate --json`` prints."""
         return {"utterance": self.utterance, "request": self.request, "response": self.response}
 
+    def transcript(self, *, echo: bool = True) -> list[str]:
+        """Readable lines: what was said, what was understood, what Alexa said and showed."""
+        lines: list[str] = []
+        if echo:
+            lines.append(f"you> {self.utterance}" if self.utterance.strip() else "you> (silence)")
+        kind = self.request_type
+        if self.nlu is not None:
+            lines.append(f"      [{self.nlu.describe()}]")
+        elif kind == "LaunchRequest":
+            lines.append("      [LaunchRequest]")
+        if kind == "SessionEndedRequest":
+            reason = str((self.request or {}).get("request", {}).get("reason", ""))
+            lines.append(f"      (session ended: {reason.lower().replace('_', ' ')})")
+            return lines
+        if self.speech:
+            lines.append(f"alexa> {self.speech}")
+        if self.reprompt and self.alexa_speech is None:
+            lines.append(f"      reprompt: {self.reprompt}")
+        if self.card is not None:
+            body = " / ".join(line for line in self.card_content.splitlines() if line.strip())
+            kind_text = str(self.card.get("type") or "card")
+            shown = f"{self.card_title}: {body}" if self.card_title else body or kind_text
+            lines.append(f"      card ({kind_text}): {shown}")
+        for problem in self.problems:
+            lines.append(f"      !! invalid response: {problem}")
+        if self.exchanges and self.session_ended:
+            lines.append("      (session ended)")
+        return lines
+
 
 def _reprompt_of(response: Mapping[str, Any]) -> str:
     body = response.get("response")
@@ -195,6 +224,17 @@ class _Session:
     silences: int = 0
 
 
+class SkillLike(Protocol):
+    """What the simulator needs of a skill: :class:`skill.app.CornerShopSkill`, or a test double."""
+
+    settings: Settings
+    store: Store
+
+    def handle(self, envelope: Any, context: Any = None) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
 @cache
 def _raw_model(locale: str) -> dict[str, Any]:
     from skill.interaction import load_model
@@ -207,7 +247,7 @@ class Simulator:
 
     def __init__(
         self,
-        skill: CornerShopSkill,
+        skill: SkillLike,
         *,
         locale: str = "en-US",
         user_id: str | None = None,
@@ -249,7 +289,11 @@ class Simulator:
         skill = build_skill(settings, store=store, profile=NoProfile(), clock=clock)
         try:
             return cls(
-                skill, locale=locale, user_id=user_id, skill_id=skill_id, clock=clock,
+                skill,
+                locale=locale,
+                user_id=user_id,
+                skill_id=skill_id,
+                clock=clock,
                 owns_skill=True,
             )
         except BaseException:
@@ -326,7 +370,7 @@ class Simulator:
         return self._finish(turn)
 
     def launch(self, utterance: str = "LaunchRequest") -> Turn:
-        """"open corner shop": a LaunchRequest in a new session."""
+        """A LaunchRequest in a new session, as for "open corner shop"."""
         self._start()
         turn = self._turn(utterance, None)
         self._exchange(turn, launch_request(self.locale, self.clock()))
@@ -382,7 +426,9 @@ class Simulator:
             session.silences = 1
             turn.alexa_speech = session.last_reprompt
             return self._finish(turn)
-        self._exchange(turn, session_ended_request("EXCEEDED_MAX_REPROMPTS", self.locale, self.clock()))
+        self._exchange(
+            turn, session_ended_request("EXCEEDED_MAX_REPROMPTS", self.locale, self.clock())
+        )
         self._session = None
         return self._finish(turn)
 
@@ -492,15 +538,23 @@ class Simulator:
             updated = directive.get("updatedIntent") or current
             if not isinstance(updated, dict):
                 continue
-            if kind == "Dialog.ElicitSlot":
-                self._session.dialog = _Dialog("elicit", dict(updated), directive.get("slotToElicit"))
-            elif kind == "Dialog.ConfirmSlot":
-                slot = directive.get("slotToConfirm")
-                self._session.dialog = _Dialog("confirm_slot", dict(updated), slot)
+            intent = copy.deepcopy(updated)  # the recorded response stays as the skill sent it
+            if kind in ("Dialog.ElicitSlot", "Dialog.ConfirmSlot"):
+                slot = directive.get(
+                    "slotToElicit" if kind.endswith("ElicitSlot") else "slotToConfirm"
+                )
+                if slot not in self.nlu.intent_slot_names(str(intent.get("name"))):
+                    raise SimulatorError(
+                        f"{kind} names slot {slot!r}, which {intent.get('name')} doesn't have in "
+                        f"the {self.locale} model, so Alexa would reject the response. Use one of "
+                        f"{self.nlu.intent_slot_names(str(intent.get('name')))}."
+                    )
+                mode = "elicit" if kind.endswith("ElicitSlot") else "confirm_slot"
+                self._session.dialog = _Dialog(mode, intent, str(slot))
             elif kind == "Dialog.ConfirmIntent":
-                self._session.dialog = _Dialog("confirm_intent", dict(updated))
+                self._session.dialog = _Dialog("confirm_intent", intent)
             elif kind == "Dialog.Delegate":
-                self._delegate(turn, dict(updated), auto=False)
+                self._delegate(turn, intent, auto=False)
             return
 
     def _strategy(self, dialog_model: Mapping[str, Any]) -> str:
@@ -528,12 +582,15 @@ class Simulator:
                 self._ask(turn, prompts.get("elicitation"), intent)
                 self._session.dialog = _Dialog("elicit", intent, slot_name, auto)
                 return
-            if spec.get("confirmationRequired") and slot.get("value"):
-                if slot.get("confirmationStatus", "NONE") == "NONE":
-                    self._ask(turn, prompts.get("confirmation"), intent)
-                    self._session.dialog = _Dialog("confirm_slot", intent, slot_name, auto)
-                    return
-        if dialog_model.get("confirmationRequired") and intent.get("confirmationStatus", "NONE") == "NONE":
+            unconfirmed = slot.get("confirmationStatus", "NONE") == "NONE"
+            if spec.get("confirmationRequired") and slot.get("value") and unconfirmed:
+                self._ask(turn, prompts.get("confirmation"), intent)
+                self._session.dialog = _Dialog("confirm_slot", intent, slot_name, auto)
+                return
+        if (
+            dialog_model.get("confirmationRequired")
+            and intent.get("confirmationStatus", "NONE") == "NONE"
+        ):
             self._ask(turn, (dialog_model.get("prompts") or {}).get("confirmation"), intent)
             self._session.dialog = _Dialog("confirm_intent", intent, None, auto)
             return
