@@ -32,10 +32,11 @@ def add_to_cart(turn: Turn, item: Item, quantity: int) -> Response:
     try:
         cart = turn.store.update_cart(turn.user_id, lambda c: c.add(item.id, quantity))
     except LineLimitExceeded as exc:
-        return turn.ask(
-            turn.msg("line_limit", limit=exc.limit, item=item.other, current=exc.current),
-            turn.msg("reprompt_add_more"),
-        )
+        if exc.current:
+            said = turn.msg("line_limit", limit=exc.limit, item=item.other, current=exc.current)
+        else:
+            said = turn.msg("line_limit_max", limit=exc.limit, item=item.other)
+        return turn.ask(said, turn.msg("reprompt_add_more"))
     total = turn.say(cart.total(turn.catalog))
     speech = turn.msg("added", count=cart.count, what=item.phrase(quantity), total=total)
     return turn.ask(speech, turn.msg("reprompt_add_more"))
@@ -73,8 +74,8 @@ class RemoveItemHandler(ShopHandler):
         try:
             quantity = turn.quantity_slot()
         except InvalidQuantity:
-            ask = turn.msg("bad_quantity", item=item.other)
-            return turn.elicit("Quantity", ask, turn.msg("ask_quantity", item=item.other))
+            ask = turn.msg("bad_quantity_remove", item=item.other)
+            return turn.elicit("Quantity", ask, turn.msg("ask_quantity_remove", item=item.other))
         before = 0
 
         def change(cart: Cart) -> Cart:
@@ -85,7 +86,8 @@ class RemoveItemHandler(ShopHandler):
         try:
             cart = turn.store.update_cart(turn.user_id, change)
         except ItemNotInCart:
-            return turn.ask(turn.msg("not_in_cart", item=item.other), turn.msg("reprompt_generic"))
+            key = "not_in_cart" if item.plural_name else "not_in_cart_mass"
+            return turn.ask(turn.msg(key, item=item.name), turn.msg("reprompt_generic"))
         removed = before - cart.quantity_of(item.id)
         what = item.phrase(removed)
         if cart.is_empty:

@@ -373,3 +373,20 @@ def test_dynamic_text_is_escaped_in_ssml(talk: Conversation) -> None:
     ssml = talk.last["response"]["outputSpeech"]["ssml"]
     assert "fish &amp; &lt;chips&gt;" in ssml
     assert "<chips>" not in ssml
+
+
+def test_add_over_99_of_a_new_item_does_not_mention_zero(talk: Conversation) -> None:
+    talk.send("add_item", slots={"Quantity": "150"})
+    assert talk.speech.startswith("Sorry, one order can have at most 99 apples.")
+    assert "already has" not in talk.speech
+
+
+def test_remove_zero_asks_how_many_to_take_out(talk: Conversation) -> None:
+    talk.send("add_item")
+    talk.send("remove_item", slots={"Quantity": "0"})
+    assert "How many apples should I take out?" in talk.speech
+
+
+def test_remove_mass_item_not_in_cart_uses_its_name(talk: Conversation) -> None:
+    talk.send("remove_item", slots={"Item": "salmon"})
+    assert "There isn't any salmon in your cart." in talk.speech
