@@ -22,7 +22,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import fields
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
@@ -39,8 +39,10 @@ NO_VERIFY_WARNING = (
 )
 _log = get_logger("web")
 
-#: Given the JSON a dev page posts, return the JSON it shows (see skill.simulator).
-DevConsole = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+#: Runs one envelope through the endpoint's own dispatch (everything but verification).
+Dispatch = Callable[[Mapping[str, Any]], dict[str, Any]]
+#: Given the JSON a dev page posts and the endpoint's dispatch, return what the page shows.
+DevConsole = Callable[[Mapping[str, Any], Dispatch], Mapping[str, Any]]
 Verifier = Callable[[Mapping[str, str], bytes], None]
 
 
@@ -102,7 +104,12 @@ def create_app(
             except VerificationError as exc:
                 _log.info("rejected request: %s", exc)
                 return _error(str(exc), 400)
-        return _dispatch(skill, body)
+        try:
+            envelope = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _error("The request body is not valid JSON.", 400)
+        status, payload = _answer(skill, envelope)
+        return _json(payload, status)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -113,7 +120,14 @@ def create_app(
         return _json({"status": "ok"}, 200)
 
     if cfg.dev_mode:
-        _add_dev_routes(app, dev_console)
+
+        def dispatch(envelope: Mapping[str, Any]) -> dict[str, Any]:
+            status, payload = _answer(skill, envelope)
+            if status == 400:
+                raise BadRequest(str(payload.get("error")))
+            return payload
+
+        _add_dev_routes(app, dev_console, dispatch)
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response:
@@ -130,26 +144,23 @@ def create_app(
     return app
 
 
-def _dispatch(skill: CornerShopSkill, body: bytes) -> Response:
+def _answer(skill: CornerShopSkill, envelope: Any) -> tuple[int, dict[str, Any]]:
+    """Run a parsed envelope through the skill: (HTTP status, JSON body)."""
     try:
-        envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _error("The request body is not valid JSON.", 400)
-    try:
-        return _json(skill.handle(envelope), 200)
+        return 200, skill.handle(envelope)
     except BadRequest as exc:
-        return _error(str(exc), 400)
+        return 400, {"error": str(exc)}
     except Exception:
         # A true server fault. The envelope parsed, so Alexa still gets a valid
         # response that apologises, rather than "a problem with the skill's response".
         _log.exception("unhandled error while handling a request")
         from skill.app import apology_response
 
-        return _json(apology_response(envelope), 500)
+        return 500, apology_response(envelope)
 
 
-def _add_dev_routes(app: Flask, console: DevConsole | None) -> None:
-    page = (resources.files("skill") / "web_static" / "simulator.html").read_text("utf-8")
+def _add_dev_routes(app: Flask, console: DevConsole | None, dispatch: Dispatch) -> None:
+    page = (Path(__file__).parent / "web_static" / "simulator.html").read_text("utf-8")
 
     @app.get("/")
     def simulator_page() -> Response:
@@ -165,6 +176,6 @@ def _add_dev_routes(app: Flask, console: DevConsole | None) -> None:
         if not isinstance(data, dict):
             return _error('Send a JSON object like {"utterance": "add milk"}.', 400)
         try:
-            return _json(dict(console(data)), 200)
+            return _json(dict(console(data, dispatch)), 200)
         except BadRequest as exc:
             return _error(str(exc), 400)
