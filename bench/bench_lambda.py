@@ -30,7 +30,7 @@ EVENTS = REPO / "tests" / "events"
 
 # The shape of Amazon's own hello-world sample (it logs through the logging module too).
 HELLO = textwrap.dedent(
-    '''
+    """
     import logging
     from ask_sdk_core.skill_builder import SkillBuilder
     from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -47,7 +47,8 @@ HELLO = textwrap.dedent(
         def can_handle(self, handler_input):
             return is_intent_name("HelloWorldIntent")(handler_input)
         def handle(self, handler_input):
-            return handler_input.response_builder.speak("Hello world").set_should_end_session(True).response
+            rb = handler_input.response_builder
+            return rb.speak("Hello world").set_should_end_session(True).response
 
     logger = logging.getLogger(__name__)
     logger.setLevel(logging.INFO)
@@ -56,7 +57,7 @@ HELLO = textwrap.dedent(
     sb.add_request_handler(LaunchHandler())
     sb.add_request_handler(HelloHandler())
     lambda_handler = sb.lambda_handler()
-    '''
+    """
 )
 
 COLD = textwrap.dedent(
@@ -120,8 +121,9 @@ def _env(tmp: Path, pythonpath: str) -> dict[str, str]:
 def _run(code: str, env: dict[str, str], stdin: str | None = None, arg: str = "") -> Any:
     args = [sys.executable, "-c", code] + ([arg] if arg else [])
     started = time.perf_counter()
-    proc = subprocess.run(args, input=stdin, capture_output=True, text=True, env=env, timeout=600,
-                          check=False)
+    proc = subprocess.run(
+        args, input=stdin, capture_output=True, text=True, env=env, timeout=600, check=False
+    )
     wall_ms = (time.perf_counter() - started) * 1000
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
@@ -164,15 +166,28 @@ def measure(runs: int) -> dict[str, Any]:
                 ["checkout (place order)", checkout_flow, 100],
             ],
             "mixed": 1000,
-            "mix": [_event("launch"), add, _event("list_cart"), _event("price"), _event("help"),
-                    _event("remove_item"), _event("checkout")],
+            "mix": [
+                _event("launch"),
+                add,
+                _event("list_cart"),
+                _event("price"),
+                _event("help"),
+                _event("remove_item"),
+                _event("checkout"),
+            ],
         }
         warm = _run(WARM.format(module="lambda_function"), ours_env, stdin=json.dumps(plan))
-        hello_plan = {"timed": [["hello intent", [hello_intent()], 300],
-                                ["hello launch", [_event("launch")], 300]],
-                      "mixed": 1000, "mix": [_event("launch"), hello_intent()]}
-        warm_hello = _run(WARM.format(module="hello_function"), hello_env,
-                          stdin=json.dumps(hello_plan))
+        hello_plan = {
+            "timed": [
+                ["hello intent", [hello_intent()], 300],
+                ["hello launch", [_event("launch")], 300],
+            ],
+            "mixed": 1000,
+            "mix": [_event("launch"), hello_intent()],
+        }
+        warm_hello = _run(
+            WARM.format(module="hello_function"), hello_env, stdin=json.dumps(hello_plan)
+        )
     return {
         "cold_ours_ms": statistics.median(cold_ours),
         "cold_hello_ms": statistics.median(cold_hello),
@@ -198,12 +213,16 @@ def main() -> None:
     hello_intent_us = result["warm_hello_us"]["hello intent"]
     ratio = result["cold_ours_ms"] / result["cold_hello_ms"]
     print(f"cold start (import + first LaunchRequest, median of {args.runs}):")
-    print(f"  corner shop {result['cold_ours_ms']:.1f} ms, hello world "
-          f"{result['cold_hello_ms']:.1f} ms, ratio {ratio:.2f}x (target <= 1.2x)")
+    print(
+        f"  corner shop {result['cold_ours_ms']:.1f} ms, hello world "
+        f"{result['cold_hello_ms']:.1f} ms, ratio {ratio:.2f}x (target <= 1.2x)"
+    )
     pratio = result["process_ours_ms"] / result["process_hello_ms"]
-    print(f"  whole fresh process (interpreter start included): corner shop "
-          f"{result['process_ours_ms']:.1f} ms, hello world {result['process_hello_ms']:.1f} ms, "
-          f"ratio {pratio:.2f}x")
+    print(
+        f"  whole fresh process (interpreter start included): corner shop "
+        f"{result['process_ours_ms']:.1f} ms, hello world {result['process_hello_ms']:.1f} ms, "
+        f"ratio {pratio:.2f}x"
+    )
     print("warm CPU per request (median, SQLite store):")
     for name, us in result["warm_us"].items():
         if name == "process_ms":
@@ -213,8 +232,10 @@ def main() -> None:
         if name == "process_ms":
             continue
         print(f"  {name:<28} {us:8.0f} us")
-    print(f"peak RSS after 1000 mixed requests: {result['peak_rss_mb']:.1f} MB "
-          f"(hello world {result['peak_rss_hello_mb']:.1f} MB; target <= 64 MB)")
+    print(
+        f"peak RSS after 1000 mixed requests: {result['peak_rss_mb']:.1f} MB "
+        f"(hello world {result['peak_rss_hello_mb']:.1f} MB; target <= 64 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -32,13 +32,19 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _servers import REPO, Gunicorn, table  # noqa: E402
+from _servers import REPO, Gunicorn, table
 
-from skill.testing.alexa_ca import ThrowawayCA  # noqa: E402
+from skill.testing.alexa_ca import ThrowawayCA
 
 SKILL_ID = "amzn1.ask.skill.load"
-ITEMS = [("APPLE", "apples"), ("BREAD", "bread"), ("MILK", "milk"), ("EGGS", "eggs"),
-         ("COFFEE", "coffee"), ("RICE", "rice")]
+ITEMS = [
+    ("APPLE", "apples"),
+    ("BREAD", "bread"),
+    ("MILK", "milk"),
+    ("EGGS", "eggs"),
+    ("COFFEE", "coffee"),
+    ("RICE", "rice"),
+]
 BARE_APP = textwrap.dedent(
     """
     import json
@@ -60,33 +66,56 @@ def envelope(user: str, session: str, attrs: dict[str, Any], request: dict[str, 
     app = {"applicationId": SKILL_ID}
     doc = {
         "version": "1.0",
-        "session": {"new": not attrs, "sessionId": session, "application": app,
-                    "attributes": attrs, "user": {"userId": user}},
-        "context": {"System": {"application": app, "user": {"userId": user},
-                               "device": {"deviceId": "d", "supportedInterfaces": {}},
-                               "apiEndpoint": "https://api.amazonalexa.com"}},
-        "request": {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "locale": "en-US",
-                    "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **request},
+        "session": {
+            "new": not attrs,
+            "sessionId": session,
+            "application": app,
+            "attributes": attrs,
+            "user": {"userId": user},
+        },
+        "context": {
+            "System": {
+                "application": app,
+                "user": {"userId": user},
+                "device": {"deviceId": "d", "supportedInterfaces": {}},
+                "apiEndpoint": "https://api.amazonalexa.com",
+            }
+        },
+        "request": {
+            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+            "locale": "en-US",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **request,
+        },
     }
     return json.dumps(doc).encode()
 
 
 def intent(name: str, **slots: str) -> dict[str, Any]:
-    return {"type": "IntentRequest", "intent": {
-        "name": name, "confirmationStatus": "NONE",
-        "slots": {k: {"name": k, "value": v, "confirmationStatus": "NONE"} for k, v in slots.items()},
-    }}
+    return {
+        "type": "IntentRequest",
+        "intent": {
+            "name": name,
+            "confirmationStatus": "NONE",
+            "slots": {
+                k: {"name": k, "value": v, "confirmationStatus": "NONE"} for k, v in slots.items()
+            },
+        },
+    }
 
 
-def client(port: int, ca: ThrowawayCA, index: int, users: int, seconds: float,
-           queue: mp.Queue) -> None:  # type: ignore[type-arg]
+def client(
+    port: int, ca: ThrowawayCA, index: int, users: int, seconds: float, queue: mp.Queue
+) -> None:  # type: ignore[type-arg]
     rng = random.Random(index)
     latencies: list[float] = []
     errors = 0
     acked_adds: Counter[str] = Counter()
     acked_orders: list[int] = []
-    state = {f"load-user-{index}-{u}": {"attrs": {}, "step": 0, "session": str(uuid.uuid4())}
-             for u in range(users)}
+    state = {
+        f"load-user-{index}-{u}": {"attrs": {}, "step": 0, "session": str(uuid.uuid4())}
+        for u in range(users)
+    }
     names = list(state)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -135,8 +164,10 @@ def client(port: int, ca: ThrowawayCA, index: int, users: int, seconds: float,
 def drive(port: int, ca: ThrowawayCA, clients: int, users: int, seconds: float) -> dict[str, Any]:
     ctx = mp.get_context("fork")
     queue: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
-    procs = [ctx.Process(target=client, args=(port, ca, i, users, seconds, queue))
-             for i in range(clients)]
+    procs = [
+        ctx.Process(target=client, args=(port, ca, i, users, seconds, queue))
+        for i in range(clients)
+    ]
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -149,8 +180,12 @@ def drive(port: int, ca: ThrowawayCA, clients: int, users: int, seconds: float) 
     for r in results:
         adds.update(r[2])
     return {
-        "requests": len(latencies), "errors": sum(r[1] for r in results), "seconds": elapsed,
-        "latencies": latencies, "adds": adds, "orders": [o for r in results for o in r[3]],
+        "requests": len(latencies),
+        "errors": sum(r[1] for r in results),
+        "seconds": elapsed,
+        "latencies": latencies,
+        "adds": adds,
+        "orders": [o for r in results for o in r[3]],
     }
 
 
@@ -168,7 +203,9 @@ def check_consistency(db: Path, result: dict[str, Any]) -> list[str]:
     acked = Counter(result["orders"])
     for number, times in acked.items():
         if times != 1 or numbers.get(number) != 1:
-            problems.append(f"order {number} acknowledged {times}x, stored {numbers.get(number, 0)}x")
+            problems.append(
+                f"order {number} acknowledged {times}x, stored {numbers.get(number, 0)}x"
+            )
     if len(orders) != len(acked):
         problems.append(f"{len(orders)} orders stored, {len(acked)} acknowledged")
     ordered: Counter[str] = Counter()
@@ -195,9 +232,13 @@ def main() -> None:
         (tmp / "chain.pem").write_bytes(ca.chain_pem())
         (tmp / "bare_app.py").write_text(BARE_APP)
         db = tmp / "load.db"
-        env = {"CORNERSHOP_STORE": f"sqlite:///{db}", "ALEXA_SKILL_ID": SKILL_ID,
-               "CORNERSHOP_LOG_LEVEL": "WARNING", "CORNERSHOP_TEST_ROOTS": str(tmp / "root.pem"),
-               "CORNERSHOP_TEST_CHAIN": str(tmp / "chain.pem")}
+        env = {
+            "CORNERSHOP_STORE": f"sqlite:///{db}",
+            "ALEXA_SKILL_ID": SKILL_ID,
+            "CORNERSHOP_LOG_LEVEL": "WARNING",
+            "CORNERSHOP_TEST_ROOTS": str(tmp / "root.pem"),
+            "CORNERSHOP_TEST_CHAIN": str(tmp / "chain.pem"),
+        }
         with Gunicorn("signed_app:app", env, "--pythonpath", str(REPO / "tests" / "support")) as g:
             ours = drive(g.port, ca, args.clients, args.users_per_client, args.seconds)
         problems = check_consistency(db, ours)
@@ -206,15 +247,28 @@ def main() -> None:
     rows = []
     for name, r in (("corner shop (verify on)", ours), ("bare flask constant", bare)):
         lat = r["latencies"]
-        rows.append([name, r["requests"], r["errors"], f"{r['requests'] / r['seconds']:.0f}",
-                     f"{pct(lat, 50):.1f}", f"{pct(lat, 95):.1f}", f"{pct(lat, 99):.1f}"])
-    print(f"{args.clients} clients x {args.users_per_client} users, {args.seconds:.0f} s each, "
-          "gunicorn -w 2, loopback")
+        rows.append(
+            [
+                name,
+                r["requests"],
+                r["errors"],
+                f"{r['requests'] / r['seconds']:.0f}",
+                f"{pct(lat, 50):.1f}",
+                f"{pct(lat, 95):.1f}",
+                f"{pct(lat, 99):.1f}",
+            ]
+        )
+    print(
+        f"{args.clients} clients x {args.users_per_client} users, {args.seconds:.0f} s each, "
+        "gunicorn -w 2, loopback"
+    )
     print(table(rows, ["server", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]))
     ratio = (ours["requests"] / ours["seconds"]) / (bare["requests"] / bare["seconds"])
     print(f"throughput vs bare Flask ceiling: {ratio:.1%}")
-    print(f"acknowledged adds: {sum(ours['adds'].values())}, acknowledged checkouts: "
-          f"{len(ours['orders'])}")
+    print(
+        f"acknowledged adds: {sum(ours['adds'].values())}, acknowledged checkouts: "
+        f"{len(ours['orders'])}"
+    )
     print("consistency: " + ("OK" if not problems else "FAILED\n  " + "\n  ".join(problems[:20])))
     if problems or ours["errors"]:
         sys.exit(1)

@@ -130,10 +130,10 @@ def cmd_model(args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "export":
         from skill.packaging import export_skill_package, repo_root
 
-        changed = export_skill_package(repo_root())
-        for path in changed:
+        exported = export_skill_package(repo_root())
+        for path in exported:
             out.write(f"{path}: updated\n")
-        out.write("" if changed else "skill package already in step\n")
+        out.write("" if exported else "skill package already in step\n")
         return 0
     locales = args.locale or interaction.model_locales()
     if args.action == "sync":

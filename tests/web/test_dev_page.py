@@ -79,7 +79,8 @@ def browser(tmp_path: Path) -> Iterator[object]:
                 "Chromium and chromedriver are required (apt-get install chromium chromium-driver)."
             )
         pytest.skip(
-            "Chromium is not installed here; CI installs it (apt-get install chromium chromium-driver)."
+            "Chromium is not installed here; CI installs it "
+            "(apt-get install chromium chromium-driver)."
         )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
