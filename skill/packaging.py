@@ -526,12 +526,12 @@ def _country(locale: str) -> str:
 
 
 def _seed(entries: dict[str, Any], locale: str) -> tuple[str, Any]:
-    """The existing locale a new one starts from: same language if any, else the first."""
+    """The existing locale a new one starts from: same language, else en-US, else the first."""
     language = locale.partition("-")[0]
     for name in sorted(entries):
         if name.partition("-")[0] == language:
             return name, entries[name]
-    name = sorted(entries)[0]
+    name = "en-US" if "en-US" in entries else sorted(entries)[0]
     return name, entries[name]
 
 
@@ -560,8 +560,9 @@ def _manifest_for(root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             entry = copy.deepcopy(entry)
             old_name = _invocation_name(models.get(source, model))
             new_name = _invocation_name(model)
+            pattern = re.compile(re.escape(old_name), re.IGNORECASE)
             entry["examplePhrases"] = [
-                p.replace(old_name, new_name) for p in entry.get("examplePhrases", [])
+                pattern.sub(new_name, p) for p in entry.get("examplePhrases", [])
             ]
             publishing["locales"][locale] = entry
         if locale not in privacy["locales"]:

@@ -78,43 +78,43 @@ def _copy_project(tmp_path: Path) -> Path:
 
 
 def test_drift_is_reported_and_export_repairs_it(tmp_path: Path) -> None:
-    # GIVEN a copy where en-US was edited and a de-DE model was added on one side only
+    # GIVEN a copy where en-US was edited and an es-ES model was added on one side only
     root = _copy_project(tmp_path)
     en = root / "interaction_models" / "en-US.json"
     model = json.loads(en.read_text("utf-8"))
     model["interactionModel"]["languageModel"]["intents"][0]["samples"].append("bitte {Item}")
     en.write_text(json.dumps(model, indent=2) + "\n", "utf-8")
-    model["interactionModel"]["languageModel"]["invocationName"] = "eckladen"
-    (root / "interaction_models" / "de-DE.json").write_text(json.dumps(model), "utf-8")
+    model["interactionModel"]["languageModel"]["invocationName"] = "tienda de la esquina"
+    (root / "interaction_models" / "es-ES.json").write_text(json.dumps(model), "utf-8")
     # WHEN drift is checked THEN each difference is named
     problems = "\n".join(skill_package_drift(root))
     assert "en-US: the skill package's interaction model differs" in problems
-    assert "de-DE: the skill package has no interaction model" in problems
-    assert "de-DE: skill.json publishingInformation lacks this locale" in problems
-    assert "de-DE: skill.json privacyAndCompliance lacks this locale" in problems
+    assert "es-ES: the skill package has no interaction model" in problems
+    assert "es-ES: skill.json publishingInformation lacks this locale" in problems
+    assert "es-ES: skill.json privacyAndCompliance lacks this locale" in problems
     assert "distributionCountries" in problems
     # WHEN exported THEN everything is in step, and a second export changes nothing
     changed = export_skill_package(root)
     custom = root / "skill-package" / "interactionModels" / "custom"
     assert set(changed) == {
         custom / "en-US.json",
-        custom / "de-DE.json",
+        custom / "es-ES.json",
         root / "skill-package" / "skill.json",
     }
     assert skill_package_drift(root) == []
     assert export_skill_package(root) == []
     manifest = json.loads((root / "skill-package" / "skill.json").read_text("utf-8"))["manifest"]
-    german = manifest["publishingInformation"]["locales"]["de-DE"]
-    assert german["examplePhrases"][0] == "Alexa, open eckladen"
-    assert set(manifest["privacyAndCompliance"]["locales"]) == {"de-DE", "en-US"}
-    assert manifest["publishingInformation"]["distributionCountries"] == ["DE", "US"]
+    spanish = manifest["publishingInformation"]["locales"]["es-ES"]
+    assert spanish["examplePhrases"][0] == "Alexa, open tienda de la esquina"
+    assert "es-ES" in manifest["privacyAndCompliance"]["locales"]
+    assert "ES" in manifest["publishingInformation"]["distributionCountries"]
     # WHEN a model is removed THEN drift names it, and export removes it from the package
-    (root / "interaction_models" / "de-DE.json").unlink()
+    (root / "interaction_models" / "es-ES.json").unlink()
     problems = "\n".join(skill_package_drift(root))
-    assert "de-DE: the skill package has a model that interaction_models/ lacks" in problems
-    assert "de-DE: skill.json publishingInformation lists a locale with no" in problems
+    assert "es-ES: the skill package has a model that interaction_models/ lacks" in problems
+    assert "es-ES: skill.json publishingInformation lists a locale with no" in problems
     export_skill_package(root)
-    assert not (custom / "de-DE.json").exists()
+    assert not (custom / "es-ES.json").exists()
     assert skill_package_drift(root) == []
 
 
@@ -140,7 +140,8 @@ def test_interaction_model_is_valid_for_smapi(path: Path) -> None:
     # AND the key fields arrived as typed objects
     language = data.interaction_model.language_model
     raw = document["interactionModel"]["languageModel"]
-    assert language.invocation_name == raw["invocationName"] == "corner shop"
+    expected = "tante emma" if path.stem == "de-DE" else "corner shop"
+    assert language.invocation_name == raw["invocationName"] == expected
     assert [i.name for i in language.intents] == [i["name"] for i in raw["intents"]]
     intents = {i.name: i for i in language.intents}
     assert {"AddItemIntent", "CheckoutIntent", "AMAZON.StopIntent"} <= intents.keys()
