@@ -81,6 +81,28 @@ def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+# -- store -------------------------------------------------------------------
+def cmd_store(args: argparse.Namespace, out: TextIO) -> int:
+    settings = _settings(args)
+    url = settings.store_url
+    if args.action == "init" and url.lower().startswith("dynamodb:"):
+        from skill.store.dynamodb import create_table, new_client
+
+        table = url.partition(":")[2].lstrip("/")
+        create_table(new_client(), table)
+        out.write(f"DynamoDB table {table} is ready (on-demand, TTL on expires_at).\n")
+        return 0
+    from skill.store import open_store
+
+    store = open_store(url, shop_id=settings.shop_id)  # SQLite creates its schema on open
+    try:
+        store.ping()
+    finally:
+        store.close()
+    out.write(f"{url}: {'ready' if args.action == 'init' else 'reachable'}\n")
+    return 0
+
+
 # -- serve -------------------------------------------------------------------
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -173,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--store", help="store URL")
     p.set_defaults(func=cmd_orders)
+
+    p = sub.add_parser("store", help="check the store (ping), or create it (init)")
+    p.add_argument("action", choices=["ping", "init"])
+    p.add_argument("--store", help="store URL (default: CORNERSHOP_STORE or the SQLite file)")
+    p.set_defaults(func=cmd_store)
 
     p = sub.add_parser("serve", help="run the web service (POST /alexa) for a local endpoint")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

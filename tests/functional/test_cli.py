@@ -84,3 +84,20 @@ def test_orders_lists_and_moves_orders_along(
 
 def test_model_check_passes_on_the_repo() -> None:
     assert run("model", "check") == (0, "interaction models match the catalog and skill-package/\n")
+
+
+def test_store_init_and_ping(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'shop.db'}"
+    assert run("store", "init", "--store", url) == (0, f"{url}: ready\n")
+    assert (tmp_path / "new" / "shop.db").exists()
+    assert run("store", "ping", "--store", url) == (0, f"{url}: reachable\n")
+
+
+def test_store_ping_unreachable_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _ = run("store", "ping", "--store", f"sqlite:///{blocker}/shop.db")
+    assert code == 2
+    assert "could not use its SQLite database" in capsys.readouterr().err

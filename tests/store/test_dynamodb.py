@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -578,3 +579,32 @@ def test_two_containers_checking_out_at_once_number_orders_without_gaps(
     # THEN the orders are numbered 1001 to 1008, each number once
     assert all(isinstance(r, Order) for r in results), results
     assert sorted(r.number for r in results) == list(range(1001, 1009))
+
+
+def test_cli_store_init_creates_the_dynamodb_table(
+    moto: MotoDynamoDB, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import io
+
+    from skill.cli import main
+
+    # GIVEN the AWS environment pointing at the moto server, and a table that doesn't exist
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint)
+    name = f"cli-init-{uuid.uuid4().hex[:8]}"
+    # WHEN `cornershop store init` runs, then `store ping`
+    out = io.StringIO()
+    assert main(["store", "init", "--store", f"dynamodb://{name}"], out=out) == 0
+    assert main(["store", "ping", "--store", f"dynamodb://{name}"], out=out) == 0
+    # THEN the table exists with TTL on expires_at
+    client = moto.client()
+    assert client.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+    ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires_at"
+    assert f"DynamoDB table {name} is ready" in out.getvalue()
