@@ -11,8 +11,9 @@ oracle: it keeps its own list of silent request types rather than importing the 
    thing is JSON (no NaN, no Python-only values).
 2. **Speech.** ``outputSpeech`` and ``reprompt.outputSpeech`` are ``PlainText`` with a
    ``text`` string or ``SSML`` with an ``ssml`` string that parses as XML whose root is
-   ``<speak>`` (and has no DOCTYPE: SSML has no DTD, and a DTD could make the parser expand
-   entities); each is at most 8,000 characters.
+   ``<speak>`` (so no characters XML forbids, such as NUL, ESC or a lone surrogate, and no
+   DOCTYPE: SSML has no DTD, and a DTD could make the parser expand entities); each is at
+   most 8,000 characters.
 3. **Cards.** ``Simple`` cards carry ``content`` (never ``text``), ``Standard`` cards carry
    ``text`` (never ``content``); title and body together are at most 8,000 characters (Alexa
    counts them combined); a Standard card's ``smallImageUrl``/``largeImageUrl`` are https.
