@@ -19,7 +19,7 @@ from ask_sdk_model.request import Request
 from skill import logs
 from skill.config import Settings
 from skill.errors import BadRequest, ForeignSkillError
-from skill.handlers.base import Services, ShopHandler
+from skill.handlers.base import MAX_SESSION_BYTES, SESSION_KEYS, Services, ShopHandler
 from skill.handlers.builtins import (
     FallbackHandler,
     HelpHandler,
@@ -97,25 +97,46 @@ class CornerShopSkill:
         request = _request_part(envelope)
         self._check_skill_id(envelope)
         request_type = request["type"]
+        envelope = _scrub_session(envelope)
         if request_type not in _KNOWN_TYPES:
             return _bare_response(envelope)
+        system = (
+            envelope.get("context", {}).get("System")
+            if isinstance(envelope.get("context"), dict)
+            else None
+        )
+        if not isinstance(system, dict):
+            # Every real Alexa request has context.System; the SDK reads it unguarded.
+            return _apology_response(envelope, request)
         try:
             parsed = self._serializer.deserialize(json.dumps(envelope), RequestEnvelope)
-        except (AskSdkException, ValueError, TypeError, AttributeError, KeyError) as exc:
+        except (
+            AskSdkException,
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+            RecursionError,
+        ) as exc:
             # An envelope in a shape the SDK can't read (a newer field value,
             # a broken client): answer validly rather than fail the device.
             logs.get_logger("requests").warning(
                 "unreadable %s envelope: %s", request_type, type(exc).__name__
             )
             return _apology_response(envelope, request)
-        response = self._sdk.invoke(request_envelope=parsed, context=context)
-        data: dict[str, Any] = self._serializer.serialize(response)
+        try:
+            response = self._sdk.invoke(request_envelope=parsed, context=context)
+            data: dict[str, Any] = self._serializer.serialize(response)
+        except RecursionError:
+            # Pathologically nested input the exception handlers can't even copy.
+            logs.get_logger("requests").warning("%s envelope nested too deeply", request_type)
+            return _apology_response(envelope, request)
         return data
 
     def handle_json(self, body: bytes | str, context: Any = None) -> dict[str, Any]:
         try:
             envelope = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise BadRequest("The request body is not valid JSON.") from exc
         return self.handle(envelope, context)
 
@@ -149,6 +170,28 @@ def _request_part(envelope: Any) -> dict[str, Any]:
     if not isinstance(request, dict) or not isinstance(request.get("type"), str):
         raise BadRequest("The envelope has no request.type, so it is not an Alexa request.")
     return request
+
+
+def _scrub_session(envelope: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the session attributes this skill writes, and only if they are small.
+
+    They come back from the client, so anything else is noise or an attack: echoing
+    it would grow every response (Alexa caps a response at 24 KB), and the SDK
+    deep-copies it. The caller's envelope is not modified.
+    """
+    session = envelope.get("session")
+    if not isinstance(session, dict) or not isinstance(session.get("attributes"), dict):
+        return envelope
+    attrs = session["attributes"]
+    kept = {key: attrs[key] for key in SESSION_KEYS if key in attrs}
+    try:
+        if len(json.dumps(kept)) > MAX_SESSION_BYTES:
+            kept = {}
+    except (ValueError, TypeError, RecursionError):
+        kept = {}
+    if kept == attrs:
+        return envelope
+    return {**envelope, "session": {**session, "attributes": kept}}
 
 
 def _session_attributes(envelope: Mapping[str, Any]) -> dict[str, Any] | None:

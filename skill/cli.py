@@ -169,9 +169,7 @@ def cmd_model(args: argparse.Namespace, out: TextIO) -> int:
     problems += skill_package_drift(repo_root())
     for problem in problems:
         out.write(problem + "\n")
-    out.write(
-        "interaction models match the catalog and skill-package/\n" if not problems else ""
-    )
+    out.write("interaction models match the catalog and skill-package/\n" if not problems else "")
     return 1 if problems else 0
 
 

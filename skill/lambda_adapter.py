@@ -128,7 +128,7 @@ class LambdaAdapter:
                 return reply(400, {"error": str(exc)})
         try:
             envelope = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return reply(400, {"error": "The request body is not valid JSON."})
         try:
             return reply(200, self.skill.handle(envelope, context))

@@ -19,7 +19,8 @@ def hashed(user_id: str | None) -> str:
         return "-"
     import hashlib  # lazily: hashlib loads OpenSSL, a cold-start cost most requests never pay
 
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+    # surrogatepass: a forged id with a lone surrogate must still hash, not crash logging
+    return hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

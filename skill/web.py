@@ -106,7 +106,7 @@ def create_app(
                 return _error(str(exc), 400)
         try:
             envelope = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _error("The request body is not valid JSON.", 400)
         status, payload = _answer(skill, envelope)
         return _json(payload, status)

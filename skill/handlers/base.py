@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from ask_sdk_model.ui import Card
 
 ER_MATCH = "ER_SUCCESS_MATCH"
+#: The session attributes the skill writes; anything else a client sends back is dropped.
+SESSION_KEYS = ("pending", "last_spoken", "asked_name_permission")
+MAX_SESSION_BYTES = 12 * 1024
 PENDING_KINDS = frozenset({"checkout", "clear", "add", "checkout_offer"})
 _MAX_SLOT_CHARS = 200
 
@@ -210,11 +213,14 @@ class Turn:
             slots=dict(intent.slots or {}),
             confirmation_status=intent.confirmation_status,
         )
-        if slot_name in (updated.slots or {}):
-            old = updated.slots[slot_name]
-            updated.slots[slot_name] = Slot(
-                name=slot_name, confirmation_status=old.confirmation_status
-            )
+        for name, slot in list((updated.slots or {}).items()):
+            value = getattr(slot, "value", None)
+            if name == slot_name or (isinstance(value, str) and len(value) > _MAX_SLOT_CHARS):
+                # The slot being asked for starts empty; an oversized value is not echoed
+                # back (it could push the response past Alexa's 24 KB).
+                updated.slots[name] = Slot(
+                    name=name, confirmation_status=getattr(slot, "confirmation_status", None)
+                )
         return self.ask(
             speech,
             reprompt,

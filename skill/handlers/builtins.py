@@ -10,6 +10,7 @@ from skill.handlers.cart import add_to_cart, clear_confirmed
 from skill.handlers.checkout import ask_to_confirm, place_order
 
 LAST_SPOKEN = "last_spoken"
+MAX_REPEAT_CHARS = 7000
 
 
 class LaunchHandler(ShopHandler):
@@ -94,6 +95,9 @@ class RepeatHandler(ShopHandler):
             isinstance(last, dict)
             and isinstance(last.get("speech"), str)
             and isinstance(last.get("reprompt"), str)
+            # It comes back from the client: never repeat more than we could have said.
+            and len(last["speech"]) <= MAX_REPEAT_CHARS
+            and len(last["reprompt"]) <= MAX_REPEAT_CHARS
         ):
             return turn.ask(last["speech"], last["reprompt"])
         return turn.ask(turn.msg("repeat_nothing"), turn.msg("reprompt_generic"))

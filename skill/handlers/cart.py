@@ -12,8 +12,6 @@ from skill.handlers.base import ShopHandler, Turn
 LIST_LINES_SPOKEN = 5
 
 
-
-
 def cart_lines(turn: Turn, cart: Cart) -> list[str]:
     lines = []
     for line in cart.lines:

@@ -140,16 +140,9 @@ def _write_turn(out: TextIO, turn: Turn, *, raw: bool, echo: bool = True) -> Non
 
 # -- nlu -------------------------------------------------------------------------
 def _parse_one(utterance: str, locale: str) -> NluResult:
-    from skill.simulator.nlu import NluResult, nlu_for, split_invocation
+    from skill.simulator.nlu import nlu_for
 
-    nlu = nlu_for(locale)
-    invocation = split_invocation(utterance, nlu.invocation_name)
-    if invocation.kind == "launch":
-        return NluResult(utterance, "LaunchRequest", {}, 1.0)
-    result = nlu.parse(invocation.rest if invocation.kind else utterance)
-    return NluResult(
-        utterance, result.intent, result.slots, result.confidence, result.sample, result.elicited
-    )
+    return nlu_for(locale).interpret(utterance)
 
 
 def cmd_nlu(args: argparse.Namespace, out: TextIO) -> int:

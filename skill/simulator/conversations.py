@@ -31,6 +31,39 @@ as a regex search, a list as any of its items, ``undefined`` or null as
 
 Every test runs against a fresh ``memory://`` store and a new simulator. A test
 also fails when the skill raises or returns a response Alexa would reject.
+
+**Locales.** A test runs in its file's ``configuration`` locale (else en-US),
+or, with ``cornershop test --locale X --locale Y``, once in each locale given.
+To write a test once for every locale, avoid literal English and use:
+
+* **Message keys** as expected values: ``prompt: {message: added}`` passes when
+  the text contains the running locale's ``added`` message
+  (``skill/speech/locales/<locale>.json``), rendered as a pattern: each
+  ``{placeholder}`` matches any text, and a message with plural forms matches
+  any form. Extra keys pin placeholders: ``{message: added, count: 2}`` picks
+  the plural form for 2 and requires "2" where ``{count}`` goes. A list of such
+  mappings is any-of, as for strings.
+* **Per-locale expectations**: a mapping keyed by locale or language, with
+  ``"*"`` for the rest, e.g. ``cardContent: {en-GB: "£", de: "€", "*": "$"}``.
+  The most specific key wins (``de-DE``, then ``de``, then ``*``); a locale with
+  no entry skips that assertion.
+* **Phrasebook utterances**: an utterance ``"@add_two_apples"`` is looked up in
+  ``phrases.yaml`` beside the test file, a mapping from phrase name to
+  utterances keyed the same way::
+
+      add_two_apples:
+        en: add two apples
+        en-GB: add two apples to my basket
+        de: füge zwei Äpfel hinzu
+
+  (``phrases.yaml`` files are phrasebooks, never tests.) A phrase with no
+  utterance for the running locale fails the test, naming the phrase.
+* **Only some locales**: ``- locales: [en-GB, de]`` after ``- test: name``
+  runs the test only in those locales or languages (en-US sells no crisps);
+  elsewhere it is left out, not failed.
+
+``tests/conversations/locales/`` is written this way and runs in every locale;
+the other files are en-US conversations with English literals.
 """
 
 from __future__ import annotations
@@ -38,9 +71,11 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import string
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -49,6 +84,7 @@ import yaml
 
 from skill.config import DEFAULT_LOCALE, Settings
 from skill.errors import CornerShopError
+from skill.speech import messages_for, plural_category
 
 __all__ = [
     "ConversationFileError",
@@ -60,8 +96,11 @@ __all__ = [
     "discover",
     "junit_xml",
     "load_file",
+    "load_phrasebook",
     "load_tests",
+    "localize",
     "matches",
+    "message_pattern",
     "run_test",
     "run_tests",
     "summary_line",
@@ -73,6 +112,11 @@ _META_KEYS = frozenset({"test", "Test", "tags", "description"})
 _INTENT_NAME = re.compile(r"^(?:AMAZON\.)?[A-Za-z][A-Za-z0-9_]*Intent$")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "undefined"})()
+#: What a per-locale expectation gives for a locale it has no entry for: not checked.
+_NOT_CHECKED: Any = type("_NotChecked", (), {"__repr__": lambda self: "not checked"})()
+PHRASEBOOK = "phrases.yaml"
+_PHRASEBOOK_NAMES = frozenset({PHRASEBOOK, "phrases.yml"})
+_LOCALE_KEY = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Z]{2})?|\*)$")
 
 
 class ConversationFileError(CornerShopError):
@@ -113,6 +157,11 @@ class ConversationTest:
     file: Path
     locale: str
     interactions: tuple[Interaction, ...]
+    #: from "- locales: [en-GB, de]": the locales or languages the test is for (empty: all)
+    only: tuple[str, ...] = ()
+
+    def runs_in(self, locale: str) -> bool:
+        return not self.only or locale in self.only or locale.split("-")[0] in self.only
 
     @property
     def label(self) -> str:
@@ -140,7 +189,11 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
     for raw in paths or [DEFAULT_PATH]:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in {".yaml", ".yml"} and p.name not in _PHRASEBOOK_NAMES
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -157,11 +210,16 @@ def load_tests(paths: Sequence[str | Path], locales: Sequence[str] = ()) -> list
     for path in discover(paths):
         for test in load_file(path):
             if not locales:
-                tests.append(test)
+                if test.runs_in(test.locale):
+                    tests.append(test)
                 continue
             for locale in locales:
+                if not test.runs_in(locale):
+                    continue
                 name = test.name if len(locales) == 1 else f"{test.name} [{locale}]"
-                tests.append(ConversationTest(name, test.file, locale, test.interactions))
+                tests.append(
+                    ConversationTest(name, test.file, locale, test.interactions, test.only)
+                )
     return tests
 
 
@@ -197,6 +255,7 @@ def _parse_test(
             f"not {type(document).__name__}."
         )
     name = f"test {index}"
+    only: tuple[str, ...] = ()
     interactions: list[Interaction] = []
     for position, item in enumerate(document, 1):
         if isinstance(item, str):  # "- open corner shop" with nothing to check
@@ -209,13 +268,36 @@ def _parse_test(
         for key, value in item.items():
             if key in ("test", "Test"):
                 name = str(value)
+            elif key == "locales":
+                values = value if isinstance(value, list) else [value]
+                if not values or not all(
+                    isinstance(v, str) and _LOCALE_KEY.match(v) for v in values
+                ):
+                    raise ConversationFileError(
+                        f"{where}, item {position}: locales is a list of locales or languages, "
+                        f"like [en-GB, de], not {value!r}."
+                    )
+                only = tuple(values)
             elif key in _META_KEYS:
                 continue
             else:
                 interactions.append(Interaction(_text(key), _assertions(where, position, value)))
     if not interactions:
         raise ConversationFileError(f"{where}: the test {name!r} has no interactions.")
-    return ConversationTest(name, path, locale, tuple(interactions))
+    for interaction in interactions:
+        if interaction.say.startswith("@"):
+            phrases = load_phrasebook(path.parent / PHRASEBOOK)
+            if interaction.say[1:] not in phrases:
+                raise ConversationFileError(
+                    f"{where}: {interaction.say} is not in {path.parent / PHRASEBOOK}. Add it "
+                    f"there as '{interaction.say[1:]}: {{en: ..., de: ...}}'."
+                )
+    return ConversationTest(name, path, locale, tuple(interactions), only)
+
+
+def _is_expected_value(value: Any) -> bool:
+    """``{message: key, ...}`` or a per-locale mapping: an expected value, not assertions."""
+    return (isinstance(value, dict) and "message" in value) or _is_locale_map(value)
 
 
 def _text(value: Any) -> str:
@@ -229,12 +311,13 @@ def _text(value: Any) -> str:
 def _assertions(where: str, position: int, value: Any) -> tuple[Assertion, ...]:
     if value is None:
         return ()
-    if isinstance(value, str | int | float | bool):
+    if isinstance(value, str | int | float | bool) or _is_expected_value(value):
         return (Assertion("prompt", value),)
     if isinstance(value, dict):
         return tuple(Assertion(str(k), v) for k, v in value.items())
     if isinstance(value, list):
-        if all(isinstance(v, str) for v in value):  # "- help: [you can, try]" is any-of
+        # "- help: [you can, try]" and "- help: [{message: a}, {message: b}]" are any-of
+        if all(isinstance(v, str) or _is_expected_value(v) for v in value):
             return (Assertion("prompt", value),)
         out: list[Assertion] = []
         for entry in value:
@@ -259,6 +342,8 @@ def matches(actual: Any, expected: Any) -> bool:
         return actual is _MISSING or actual is None
     if actual is _MISSING:
         return False
+    if isinstance(expected, re.Pattern):  # a message key, rendered by localize()
+        return expected.search(_as_text(actual)) is not None
     if isinstance(expected, bool):
         if isinstance(actual, bool):
             return actual is expected
@@ -341,8 +426,132 @@ def _actual(turn: Any, key: str) -> Any:
 
 
 def _clip(value: Any, limit: int = 160) -> str:
+    if isinstance(value, re.Pattern):
+        value = f"/{value.pattern}/"
     text = repr(value) if not isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- locales -------------------------------------------------------------------
+def _is_locale_map(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(isinstance(k, str) and _LOCALE_KEY.match(k) for k in value)
+    )
+
+
+def _for_locale(mapping: Mapping[str, Any], locale: str) -> Any:
+    """The entry for ``de-DE``, else ``de``, else ``*``, else :data:`_NOT_CHECKED`."""
+    for key in (locale, locale.split("-")[0], "*"):
+        if key in mapping:
+            return mapping[key]
+    return _NOT_CHECKED
+
+
+def localize(expected: Any, locale: str) -> Any:
+    """An expected value made concrete for one locale (see the module docs).
+
+    Per-locale mappings pick their entry (or ``not checked``); ``{message: key}``
+    becomes the compiled :func:`message_pattern`; lists are localized item by item.
+    """
+    if _is_locale_map(expected):
+        return localize(_for_locale(expected, locale), locale)
+    if isinstance(expected, dict) and "message" in expected:
+        params = {str(k): v for k, v in expected.items() if k != "message"}
+        return message_pattern(str(expected["message"]), locale, params)
+    if isinstance(expected, list):
+        options = [localize(item, locale) for item in expected]
+        options = [option for option in options if option is not _NOT_CHECKED]
+        return options if options or not expected else _NOT_CHECKED
+    return expected
+
+
+def message_pattern(
+    key: str, locale: str, params: Mapping[str, Any] | None = None
+) -> re.Pattern[str]:
+    """A message of the locale's catalog as a case-insensitive regex.
+
+    Placeholders match any text unless ``params`` gives their value; a message
+    with plural forms matches any of them, or with ``count`` in ``params`` the
+    form for that count. Whitespace matches any whitespace (cards break lines).
+    """
+    params = dict(params or {})
+    catalog = messages_for(locale)
+    try:
+        entry = catalog.raw(key)
+    except KeyError:
+        raise ConversationFileError(
+            f"There is no message {key!r} in the {catalog.locale} catalog "
+            f"(skill/speech/locales/{catalog.locale}.json). Use one of its keys, "
+            f"e.g. {', '.join(sorted(catalog.keys())[:5])}."
+        ) from None
+    if isinstance(entry, dict):
+        if "count" in params:
+            try:
+                count = int(params["count"])
+            except (TypeError, ValueError):
+                raise ConversationFileError(
+                    f"{{message: {key}, count: {params['count']!r}}}: count must be a whole number."
+                ) from None
+            forms = [str(entry[plural_category(catalog.language, count)])]
+        else:
+            forms = list(dict.fromkeys(str(form) for form in entry.values()))
+    else:
+        forms = [str(entry)]
+    pattern = "|".join(f"(?:{_template_regex(form, params)})" for form in forms)
+    return re.compile(pattern, re.IGNORECASE | re.DOTALL)
+
+
+def _template_regex(template: str, params: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        for chunk in re.split(r"(\s+)", literal):
+            parts.append(r"\s+" if chunk.isspace() else re.escape(chunk))
+        if name is not None:
+            parts.append(re.escape(str(params[name])) if name in params else ".+?")
+    return "".join(parts)
+
+
+@lru_cache(maxsize=64)
+def load_phrasebook(path: Path) -> dict[str, Any]:
+    """``phrases.yaml``: phrase name -> an utterance, or utterances keyed by locale/language."""
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConversationFileError(
+            f"{path} cannot be read ({exc.strerror or exc}); it holds the utterances that "
+            '"@name" interactions refer to.'
+        ) from exc
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ConversationFileError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConversationFileError(f"{path} must map phrase names to utterances.")
+    for name, entry in data.items():
+        if not (isinstance(entry, str) or _is_locale_map(entry)):
+            raise ConversationFileError(
+                f"{path}: {name} must be an utterance or a mapping like "
+                '{en: "add two apples", de: "füge zwei Äpfel hinzu"}.'
+            )
+    return {str(name): entry for name, entry in data.items()}
+
+
+def _utterance(test: ConversationTest, say: str) -> str:
+    """The words to say: ``say`` itself, or for ``@name`` the phrasebook's, in the test's locale."""
+    if not say.startswith("@"):
+        return say
+    path = test.file.parent / PHRASEBOOK
+    entry = load_phrasebook(path).get(say[1:])
+    if isinstance(entry, dict):
+        entry = _for_locale(entry, test.locale)
+    if not isinstance(entry, str):
+        raise ConversationFileError(
+            f"{path} has no {test.locale} utterance for {say}. Add a {test.locale} or "
+            f"{test.locale.split('-')[0]} entry."
+        )
+    return entry
 
 
 # -- running -------------------------------------------------------------------
@@ -400,7 +609,10 @@ def run_test(test: ConversationTest, factory: SimulatorFactory | None = None) ->
         for number, interaction in enumerate(test.interactions, 1):
             where = f"interaction {number} {json.dumps(interaction.say, ensure_ascii=False)}"
             try:
-                turn = _send(sim, interaction.say)
+                say = _utterance(test, interaction.say)
+                if say != interaction.say:
+                    where += f" ({json.dumps(say, ensure_ascii=False)})"
+                turn = _send(sim, say)
             except CornerShopError as exc:
                 result.failures.append(f"{where}: {exc}")
                 break
@@ -411,11 +623,20 @@ def run_test(test: ConversationTest, factory: SimulatorFactory | None = None) ->
             for problem in turn.problems:
                 result.failures.append(f"{where}: the response is invalid: {problem}")
             for assertion in interaction.assertions:
+                try:
+                    expected = localize(assertion.expected, test.locale)
+                except ConversationFileError as exc:
+                    result.failures.append(f"{where}: {assertion.key}: {exc}")
+                    continue
+                if expected is _NOT_CHECKED:
+                    continue
                 actual = _actual(turn, assertion.key)
-                if not matches(actual, assertion.expected):
+                if not matches(actual, expected):
+                    shown = _clip(assertion.expected)
+                    if expected is not assertion.expected:
+                        shown += f" (in {test.locale}: {_clip(expected)})"
                     result.failures.append(
-                        f"{where}: {assertion.key}: expected {_clip(assertion.expected)}, "
-                        f"got {_clip(actual)}"
+                        f"{where}: {assertion.key}: expected {shown}, got {_clip(actual)}"
                     )
     finally:
         sim.close()

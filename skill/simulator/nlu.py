@@ -15,7 +15,9 @@ in an edit distance, that may
   "to my cart", ...) and other words at the cost of their weight, except that
   a word the model has never seen costs less: it is weak evidence either way;
 * drop a literal of the sample (a penalty), or swap it for another word (half
-  the penalty: cheaper than one missing and one extra);
+  the penalty: cheaper than one missing and one extra), or say two adjacent
+  literals in the other order (a quarter: German word order is free-er,
+  "lösche alles" / "alles löschen");
 * fill a slot from a span: a catalog value (exact, singular or plural, after a
   measure such as "two bags of", or a small edit distance for words the model
   doesn't know), a number (digits or words), or, for a custom slot type, an
@@ -30,9 +32,11 @@ deterministic. Below :data:`THRESHOLD` the result is ``AMAZON.FallbackIntent``.
 Nothing here is tuned to particular utterances: the weights are round numbers
 and everything learned is learned from the model.
 
-English specifics (contractions, number words, filler, the built-in intents'
-standard phrasings) live here and in :mod:`skill.simulator.numbers`. Compiled
-models are cached per locale (:func:`nlu_for`); a parse takes about a millisecond.
+What is particular to a language (tokens and folding, stems, number words,
+filler, the built-in intents' standard phrasings, launch verbs, German
+separable verbs) is data in :mod:`skill.simulator.languages`, picked by the
+model's locale; every English locale shares one. Compiled models are cached per
+locale (:func:`nlu_for`); a parse takes about a millisecond.
 """
 
 from __future__ import annotations
@@ -41,15 +45,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache, lru_cache
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
 from skill.errors import ConfigError
-from skill.simulator.numbers import is_number_word, parse_number
+from skill.simulator.languages import ENGLISH, Language, Phrase, english_stem, language_for
 
 __all__ = [
     "FALLBACK",
+    "LAUNCH",
     "THRESHOLD",
     "Invocation",
     "Nlu",
@@ -74,209 +79,49 @@ _UNFILLED_SLOT = 0.15  # a sample slot left empty: the skill can still ask for i
 _WILDCARD = 0.5  # an unknown slot value explains its words only half as well
 _FUZZY = 0.8  # a misspelt catalog value
 _SUBSTITUTE = 0.9  # a word the model uses interchangeably with the sample's
+_TRANSPOSE = 0.25  # two adjacent words of the sample said in the other order
 _OOV_CREDIT = 0.4  # an unexplained word the model has never seen counts this much as explained
 _MAX_SPAN = 5  # longest slot value, in words
 _MAX_WILDCARD = 4
 
-# -- English normalisation ---------------------------------------------------
-_CONTRACTIONS = {
-    "can't": "can not",
-    "won't": "will not",
-    "let's": "let us",
-    "i'm": "i am",
-    "gimme": "give me",
-    "lemme": "let me",
-    "wanna": "want to",
-    "gonna": "going to",
-    "nevermind": "never mind",
-    "ok": "okay",
-}
-_SUFFIXES = (
-    ("n't", " not"),
-    ("'re", " are"),
-    ("'ve", " have"),
-    ("'ll", " will"),
-    ("'d", " would"),
-    ("'m", " am"),
-)
-# "'s" is "is" after these; elsewhere it is a possessive and dropped.
-# fmt: off
-_IS_WORDS = frozenset((
-    "what", "that", "it", "there", "here", "where", "how", "who", "he", "she", "which", "when",
-    "why", "everything"
-))
-# fmt: on
-# Tense and number of "be"/"do" rarely change what someone wants.
-_CANONICAL = {"are": "is", "am": "is", "was": "is", "were": "is", "does": "do"}
-
-_NON_WORD = re.compile(r"[^a-z0-9' ]+")
-_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
-
-#: Words that carry no intent: skipped for free in utterances, dropped from samples.
-# fmt: off
-FILLER_WORDS = frozenset((
-    "a", "an", "the", "some", "any", "my", "your", "our", "this", "these", "those", "please",
-    "pls", "kindly", "um", "uh", "er", "erm", "hmm", "oh", "hey", "alexa", "just", "also",
-    "actually", "of", "me"
-))
-# fmt: on
-# Multi-word filler, matched in utterances only. Each position is a set of words;
-# a leading "?" marks the position optional.
-_FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("could can would will", "you"),
-    ("can could may", "i"),
-    ("i", "would", "like love", "to"),
-    ("i", "want need", "to"),
-    ("go", "ahead", "and"),
-    ("let", "us"),
-    ("thank", "you"),
-    ("thanks",),
-    ("right", "now"),
-    ("for", "me"),
-    ("if", "you", "can"),
-    ("to in into onto from", "?my the our", "?shopping", "cart basket trolley order list"),
-    ("out", "of", "?my the our", "?shopping", "cart basket trolley order"),
-)
-#: Words less telling than content words: half weight when spoken or missing.
-# fmt: off
-LIGHT_WORDS = frozenset((
-    "is", "do", "did", "can", "will", "would", "could", "should", "i", "you", "it", "we", "to",
-    "in", "into", "on", "at", "for", "with", "from", "out", "up", "and", "or", "be", "have",
-    "has"
-))
-# fmt: on
-#: Container and measure words that may precede an item: "two bags of rice".
-# fmt: off
-_MEASURES = frozenset((
-    "bag", "box", "bottle", "can", "carton", "jar", "pack", "packet", "loaf", "head", "bunch",
-    "bar", "stick", "pound", "gallon", "pint", "quart", "liter", "litre", "kilo", "kilogram",
-    "gram", "ounce", "cup", "block", "piece", "tin", "tub", "container", "slice", "case",
-    "dozen", "sack", "crate"
-))
-# fmt: on
-
-# The built-in intents' standard English phrasings, used even when the model
-# lists no samples for them (it usually doesn't).
-# fmt: off
-BUILTIN_PHRASES: Mapping[str, tuple[str, ...]] = {
-    "AMAZON.YesIntent": (
-        "yes", "yeah", "yep", "yup", "sure", "yes please", "okay", "of course", "sounds good",
-        "please do", "go ahead", "do it", "absolutely", "correct", "that's right", "why not",
-        "yes i do", "yes it is", "alright", "definitely", "sure thing",
-    ),
-    "AMAZON.NoIntent": (
-        "no", "nope", "nah", "no thanks", "no thank you", "not now", "not right now", "no way",
-        "negative", "not really", "i don't think so", "don't", "no i don't",
-    ),
-    "AMAZON.HelpIntent": (
-        "help", "help me", "what can i say", "what can i do", "what can i do here",
-        "i need help", "how does this work", "how do i use this", "what are my options",
-        "what do i do", "help please",
-    ),
-    "AMAZON.StopIntent": (
-        "stop", "quit", "exit", "stop it", "shut up", "be quiet", "goodbye", "bye", "good bye",
-    ),
-    "AMAZON.CancelIntent": (
-        "cancel", "never mind", "forget it", "cancel that", "cancel it", "forget about it",
-    ),
-    "AMAZON.RepeatIntent": (
-        "repeat", "say that again", "repeat that", "say it again", "what did you say",
-        "come again", "pardon", "one more time", "can you repeat that", "what was that",
-        "i didn't catch that", "sorry what",
-    ),
-    "AMAZON.NavigateHomeIntent": (
-        "go home", "home", "take me home", "go to the home screen", "exit to home",
-        "go back home", "home screen",
-    ),
-}
-# fmt: on
+# -- language ----------------------------------------------------------------
+#: The English data, kept under their old names for callers that read them.
+FILLER_WORDS = ENGLISH.filler
+LIGHT_WORDS = ENGLISH.light
+BUILTIN_PHRASES = ENGLISH.builtins
+stem = english_stem
 
 
-def _expand(token: str) -> str:
-    if token in _CONTRACTIONS:
-        return _CONTRACTIONS[token]
-    if "'" not in token:
-        return token
-    if token.endswith("'s"):
-        head = token[:-2]
-        return f"{head} is" if head in _IS_WORDS else head
-    for suffix, replacement in _SUFFIXES:
-        if token.endswith(suffix):
-            head = token[: -len(suffix)]
-            if suffix == "n't":
-                head = {"ca": "can", "wo": "will", "sha": "shall"}.get(head, head)
-            return head + replacement
-    return token.replace("'", "")
+def tokenize(text: str, locale: str | None = None) -> list[str]:
+    """Lowercase words with contractions expanded ("what's" -> "what is"); German is folded."""
+    return list(language_for(locale).words(text))
 
 
-@lru_cache(maxsize=4096)
-def _tokenize(text: str) -> tuple[str, ...]:
-    text = text.lower().replace("’", "'").replace("‘", "'")
-    text = _DIGIT_COMMA.sub("", text)
-    text = _NON_WORD.sub(" ", text.replace("-", " ").replace("_", " "))
-    out: list[str] = []
-    for raw in text.split():
-        for word in _expand(raw.strip("'")).split():
-            word = word.replace("'", "")
-            if word:
-                out.append(_CANONICAL.get(word, word))
-    return tuple(out)
+def _surface_words(text: str, language: Language) -> tuple[str, ...]:
+    """Words as written (folded, but contractions not expanded), to pick the closest sample."""
+    if language is ENGLISH:
+        return tuple(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
+    return language.words(text)
 
 
-def _surface_words(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase words with contractions expanded ("what's" -> "what is")."""
-    return list(_tokenize(text))
-
-
-@lru_cache(maxsize=8192)
-def stem(word: str) -> str:
-    """A crude English stem so singular and plural meet: apples/apple, loaves/loaf, tomatoes/tomato.
-
-    Only ever compared with other stems, so it needs to be consistent, not correct.
-    """
-    if len(word) < 4 or not word.isalpha():
-        return word
-    if word.endswith("ies"):
-        word = word[:-3] + "i"
-    elif word.endswith("ves"):
-        word = word[:-3] + "v"
-    elif word.endswith("es"):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us")):
-        word = word[:-1]
-    elif word.endswith("y"):
-        word = word[:-1] + "i"
-    elif word.endswith("f"):
-        word = word[:-1] + "v"
-    while len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    return word
-
-
-def _weight(word: str) -> float:
-    if word in FILLER_WORDS:
+def _weight(word: str, language: Language) -> float:
+    if word in language.filler:
         return 0.0
-    return 0.5 if word in LIGHT_WORDS else 1.0
+    return 0.5 if word in language.light else 1.0
 
 
-def _filler_positions(tokens: Sequence[str]) -> set[int]:
+def _filler_positions(tokens: Sequence[str], language: Language) -> set[int]:
     """Token positions covered by a multi-word filler phrase."""
     covered: set[int] = set()
     for start in range(len(tokens)):
-        for phrase in _COMPILED_PHRASES:
+        for phrase in language.filler_phrases:
             end = _match_phrase(phrase, tokens, start)
             if end is not None:
                 covered.update(range(start, end))
     return covered
 
 
-def _match_phrase(
-    phrase: tuple[tuple[frozenset[str], bool], ...], tokens: Sequence[str], start: int
-) -> int | None:
+def _match_phrase(phrase: Phrase, tokens: Sequence[str], start: int) -> int | None:
     i = start
     for words, optional in phrase:
         if i < len(tokens) and tokens[i] in words:
@@ -284,12 +129,6 @@ def _match_phrase(
         elif not optional:
             return None
     return i if i > start else None
-
-
-_COMPILED_PHRASES = tuple(
-    tuple((frozenset(part.lstrip("?").split()), part.startswith("?")) for part in phrase)
-    for phrase in _FILLER_PHRASES
-)
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
@@ -372,7 +211,8 @@ class _Lit:
     word: str
     stem: str
     penalty: float
-    cls: int = -2  # substitution class learned from the model; -2 never equals a token's
+    #: the substitution classes learned from the model that this word belongs to
+    cls: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,7 +291,8 @@ class _SlotType:
 @dataclass(slots=True)
 class _Utterance:
     text: str
-    tokens: tuple[str, ...]
+    tokens: tuple[str, ...]  # folded, for matching
+    typed: tuple[str, ...]  # as written, for slot values
     stems: tuple[str, ...]
     weights: tuple[float, ...]
     #: what matching each word with a sample's literal earns: like ``weights``, except that
@@ -459,13 +300,14 @@ class _Utterance:
     credits: tuple[float, ...]
     #: what skipping each word still earns: a word the model has never seen is weak evidence
     skips: tuple[float, ...]
-    classes: tuple[int, ...]
+    classes: tuple[frozenset[int], ...]  # the substitution classes each word belongs to
     joined: tuple[str, ...]  # stem of tokens[i] + tokens[i + 1]
     total: float
     spans: dict[str, list[list[_Span]]] = field(default_factory=dict)
 
 
 _SLOT_REF = re.compile(r"\{(\w+)\}")
+_NO_CLASSES: frozenset[int] = frozenset()
 _TemplateKey = tuple[str, tuple[_Elem, ...]]
 
 
@@ -474,14 +316,15 @@ class Nlu:
 
     def __init__(self, model: Mapping[str, Any], locale: str = "en-US") -> None:
         self.locale = locale
+        self.language: Language = language_for(locale)
         try:
-            language = model["interactionModel"]["languageModel"]
-            intents = list(language["intents"])
+            language_model = model["interactionModel"]["languageModel"]
+            intents = list(language_model["intents"])
         except (KeyError, TypeError) as exc:
             raise ConfigError(
                 f"The {locale} interaction model has no interactionModel.languageModel.intents."
             ) from exc
-        self.invocation_name: str = str(language.get("invocationName", ""))
+        self.invocation_name: str = str(language_model.get("invocationName", ""))
         self.intent_names: list[str] = [str(i["name"]) for i in intents]
         self.intent_slots: dict[str, list[tuple[str, str]]] = {
             str(i["name"]): [(str(s["name"]), str(s["type"])) for s in i.get("slots") or []]
@@ -495,7 +338,11 @@ class Nlu:
             for i in intents
             for s in i.get("slots") or []
         }
-        self._types = {str(t["name"]): _compile_type(t) for t in language.get("types") or []}
+        self._types = {
+            str(t["name"]): _compile_type(t, self.language)
+            for t in language_model.get("types") or []
+        }
+        self._measure_stems = frozenset(self.language.stem(w) for w in self.language.measures)
         self._slot_type_names = list(
             dict.fromkeys(t for slots in self.intent_slots.values() for _n, t in slots)
         )
@@ -505,12 +352,13 @@ class Nlu:
         for intent in self.intent_names:
             for text in self.samples[intent]:
                 self._add(by_key, self._templates, intent, text, builtin=False)
-            for text in BUILTIN_PHRASES.get(intent, ()):
+            for text in self.language.builtins.get(intent, ()):
                 self._add(by_key, self._templates, intent, text, builtin=True)
         self._expand_slot_shapes(by_key)
-        self._classes = self._learn_substitutions()
+        self._expand_separable_verbs(by_key)
+        self._learn_substitutions()
         self._templates = [self._finish(t) for t in self._templates]
-        vocabulary = set(self._literals) | FILLER_WORDS
+        vocabulary = set(self._literals) | self.language.filler
         for slot_type in self._types.values():
             for key in slot_type.by_stem:
                 vocabulary.update(key.split())
@@ -518,7 +366,7 @@ class Nlu:
         self._index: dict[str, list[int]] = {}
         for number, template in enumerate(self._templates):
             keys = [e.stem for e in template.elements if isinstance(e, _Lit)]
-            keys += [f"#{e.cls}" for e in template.elements if isinstance(e, _Lit) and e.cls >= 0]
+            keys += [f"#{c}" for e in template.elements if isinstance(e, _Lit) for c in e.cls]
             keys += [j for j in template.joined if j]
             keys += [f"{{{e.type}}}" for e in template.elements if isinstance(e, _Slot)]
             for key in keys:
@@ -534,12 +382,10 @@ class Nlu:
         position = 0
         for match in [*_SLOT_REF.finditer(text), None]:
             chunk = text[position : match.start() if match else len(text)]
-            for word in _tokenize(chunk):
-                if word in FILLER_WORDS:
+            for word in self.language.words(chunk):
+                if word in self.language.filler:
                     continue
-                penalty = 0.5 if word in LIGHT_WORDS else 1.0
-                elements.append(_Lit(word, stem(word), penalty))
-                self._literals.update((word, stem(word)))
+                elements.append(self._literal(word))
             if match is None:
                 break
             name = match.group(1)
@@ -572,7 +418,7 @@ class Nlu:
             into.append(template)
         if not builtin and text not in template.samples:
             template.samples.append(text)
-            template.sample_words.append(_surface_words(_SLOT_REF.sub(" ", text)))
+            template.sample_words.append(_surface_words(_SLOT_REF.sub(" ", text), self.language))
         template.builtin = template.builtin and builtin
 
     def _expand_slot_shapes(self, by_key: dict[_TemplateKey, _Template]) -> None:
@@ -609,20 +455,77 @@ class Nlu:
                             elements=variant,
                         )
 
-    def _learn_substitutions(self) -> dict[str, int]:
-        """Words the model itself treats as interchangeable.
+    def _literal(self, word: str) -> _Lit:
+        stemmed = self.language.stem(word)
+        self._literals.update((word, stemmed))
+        return _Lit(word, stemmed, 0.5 if word in self.language.light else 1.0)
+
+    def _expand_separable_verbs(self, by_key: dict[_TemplateKey, _Template]) -> None:
+        """Separable verbs (German) in either order: "füge {Item} hinzu" / "{Item} hinzufügen".
+
+        A sample that starts with a verb and ends with one of the language's
+        particles ("nimm {Item} raus") also matches with the infinitive at the end
+        ("{Item} rausnehmen"). A sample that ends with such an infinitive, with no
+        subject or modal before it ("etwas hinzufügen", but not "ich möchte etwas
+        hinzufügen"), also matches the imperative ("füge etwas hinzu"). The
+        particles are the language's; every word comes from the model.
+        """
+        particles = self.language.separable_particles
+        if not particles:
+            return
+        for template in list(self._templates):
+            elements = template.elements
+            if template.builtin or len(elements) < 2 or not isinstance(elements[-1], _Lit):
+                continue
+            first, last = elements[0], elements[-1]
+            variant: tuple[_Elem, ...] | None = None
+            if isinstance(first, _Lit) and last.word in particles and len(elements) >= 3:
+                variant = (*elements[1:-1], self._literal(last.word + first.word))
+            elif last.word.endswith(("en", "ern", "eln")) and not any(
+                isinstance(e, _Lit) and e.word in self.language.light for e in elements[:-1]
+            ):
+                particle = next(
+                    (
+                        p
+                        for p in particles
+                        if last.word.startswith(p) and len(last.word) > len(p) + 3
+                    ),
+                    None,
+                )
+                if particle is not None:
+                    verb = self._literal(last.word[len(particle) :])
+                    variant = (verb, *elements[:-1], self._literal(particle))
+            if variant is None or (template.intent, variant) in by_key:
+                continue
+            for sample in template.samples:
+                self._add(
+                    by_key,
+                    self._templates,
+                    template.intent,
+                    sample,
+                    builtin=False,
+                    elements=variant,
+                )
+
+    def _learn_substitutions(self) -> None:
+        """Words the model itself treats as interchangeable, per intent.
 
         Two samples of one intent that differ in exactly one content word ("what's
         in my cart" / "what's in my basket", "remove {Item}" / "delete {Item}")
-        put those words in one class; a word then matches any word of its class,
-        at a small discount. Learned from the samples, never from test data.
+        put those words in one class of that intent. A word then matches any word
+        it shares a class with, in any intent's samples, at a small discount
+        ("basket" learned from listing also works for emptying). Classes never
+        merge across intents: "nehmen" is "take" both in "ich nehme zwei Äpfel"
+        (add, like "möchte") and in "nimm die Äpfel raus" (remove, like
+        "lösche"), which must not make "möchte" and "lösche" interchangeable.
+        Learned from the samples, never from test data.
         """
-        parent: dict[str, str] = {}
+        parent: dict[tuple[str, str], tuple[str, str]] = {}
 
-        def find(word: str) -> str:
-            while parent.get(word, word) != word:
-                word = parent[word]
-            return word
+        def find(node: tuple[str, str]) -> tuple[str, str]:
+            while parent.get(node, node) != node:
+                node = parent[node]
+            return node
 
         for intent in self.intent_names:
             shapes = [t.elements for t in self._templates if t.intent == intent and t.samples]
@@ -635,16 +538,20 @@ class Nlu:
                         continue
                     x, y = a[diff[0]], b[diff[0]]
                     if isinstance(x, _Lit) and isinstance(y, _Lit) and x.penalty == y.penalty:
-                        root_x, root_y = find(x.stem), find(y.stem)
+                        root_x, root_y = find((intent, x.stem)), find((intent, y.stem))
                         if root_x != root_y:
                             parent[max(root_x, root_y)] = min(root_x, root_y)
-        roots = sorted({find(w) for w in parent})
+        roots = sorted({find(node) for node in parent})
         number = {root: n for n, root in enumerate(roots)}
-        return {word: number[find(word)] for word in sorted({*parent, *parent.values()})}
+        classes = {node: number[find(node)] for node in sorted({*parent, *parent.values()})}
+        by_word: dict[str, set[int]] = {}
+        for (_intent, word), cls in classes.items():
+            by_word.setdefault(word, set()).add(cls)
+        self._word_classes = {word: frozenset(found) for word, found in sorted(by_word.items())}
 
     def _finish(self, template: _Template) -> _Template:
         elements = tuple(
-            _Lit(e.word, e.stem, e.penalty, self._classes.get(e.stem, -2))
+            _Lit(e.word, e.stem, e.penalty, self._word_classes.get(e.stem, _NO_CLASSES))
             if isinstance(e, _Lit)
             else e
             for e in template.elements
@@ -653,7 +560,7 @@ class Nlu:
         for k, elem in enumerate(elements):
             after = elements[k + 1] if k + 1 < len(elements) else None
             if isinstance(elem, _Lit) and isinstance(after, _Lit):
-                joined.append(stem(elem.word + after.word))
+                joined.append(self.language.stem(elem.word + after.word))
             else:
                 joined.append(None)
         template.elements = elements
@@ -672,34 +579,35 @@ class Nlu:
 
     # -- analysing an utterance ----------------------------------------------
     def _analyse(self, text: str, slot_types: Iterable[str]) -> _Utterance:
-        tokens = _tokenize(text)
-        stems = tuple(stem(t) for t in tokens)
-        phrase_filler = _filler_positions(tokens)
-        natural = tuple(_weight(t) for t in tokens)
+        language = self.language
+        tokens, typed = language.tokenize(text)
+        stems = tuple(language.stem(t) for t in tokens)
+        phrase_filler = _filler_positions(tokens, language)
+        natural = tuple(_weight(t, language) for t in tokens)
         weights = tuple(0.0 if i in phrase_filler else w for i, w in enumerate(natural))
         credits = natural
         skips = tuple(
-            _OOV_CREDIT * w if self._unknown(t) and not is_number_word(t) else 0.0
+            _OOV_CREDIT * w if self._unknown(t) and not language.is_number_word(t) else 0.0
             for t, w in zip(tokens, weights, strict=True)
         )
-        classes = tuple(self._classes.get(s, -1) for s in stems)
-        joined = tuple(stem(a + b) for a, b in pairwise(tokens))
+        classes = tuple(self._word_classes.get(s, _NO_CLASSES) for s in stems)
+        joined = tuple(language.stem(a + b) for a, b in pairwise(tokens))
         total = sum(weights)
-        u = _Utterance(text, tokens, stems, weights, credits, skips, classes, joined, total)
+        u = _Utterance(text, tokens, typed, stems, weights, credits, skips, classes, joined, total)
         for type_name in slot_types:
             if type_name not in u.spans:
                 u.spans[type_name] = self._spans(u, type_name)
         return u
 
     def _unknown(self, word: str) -> bool:
-        return word not in self._vocabulary and stem(word) not in self._vocabulary
+        return word not in self._vocabulary and self.language.stem(word) not in self._vocabulary
 
     def _spans(self, u: _Utterance, type_name: str) -> list[list[_Span]]:
         n = len(u.tokens)
         spans: list[list[_Span]] = [[] for _ in range(n)]
         if type_name == NUMBER:
             for i in range(n):
-                parsed = parse_number(u.tokens, i)
+                parsed = self.language.parse_number(u.tokens, i)
                 if parsed is not None:
                     value, end = parsed
                     gain = sum(u.weights[i:end]) or 0.5
@@ -726,40 +634,45 @@ class Nlu:
                 near = slot_type.nearest("".join(u.tokens[i:end]))
                 if near is not None:
                     found[(i, end)] = _entity(u, i, end, near[0], 1.0 if near[1] == 0 else _FUZZY)
-        for (i, end), span in list(found.items()):  # "two bags of rice", "a pound of beef"
-            j = i - 2
-            measured = j >= 0 and u.tokens[i - 1] == "of" and u.stems[j] in _MEASURE_STEMS
+        joiners = self.language.measure_joiners
+        for (i, end), span in list(found.items()):  # "two bags of rice", "zwei Tüten Chips"
+            j = i - 1 - len(joiners)
+            measured = (
+                j >= 0 and u.tokens[j + 1 : i] == joiners and u.stems[j] in self._measure_stems
+            )
             if measured and (j, end) not in found:
                 gain = span.gain + sum(u.weights[j:i])
-                value = " ".join(u.tokens[j:end])
+                value = " ".join(u.typed[j:end])
                 found[(j, end)] = _Span(end, gain, value, span.matches, span.status, end - j)
         for (i, end), span in sorted(found.items()):
-            if u.tokens[i] in FILLER_WORDS and (i + 1, end) in found:
+            if u.tokens[i] in self.language.filler and (i + 1, end) in found:
                 continue  # "a dozen eggs": the value Alexa hears is "dozen eggs"
             spans[i].append(span)
 
     def _could_be_typo(self, words: Sequence[str]) -> bool:
-        if words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS:
+        filler = self.language.filler
+        if words[0] in filler or words[-1] in filler:
             return False
-        if any(is_number_word(w) for w in words):
+        if any(self.language.is_number_word(w) for w in words):
             return False
         return any(self._unknown(w) for w in words)
 
     def _wildcard_spans(self, u: _Utterance, spans: list[list[_Span]], *, custom: bool) -> None:
         """Unknown values: 1-4 words the model doesn't use as literals, not numbers."""
         n = len(u.tokens)
+        is_number = self.language.is_number_word
         for i in range(n):
-            if u.weights[i] == 0 or self._is_literal(u, i) or is_number_word(u.tokens[i]):
+            if u.weights[i] == 0 or self._is_literal(u, i) or is_number(u.tokens[i]):
                 continue
             for end in range(i + 1, min(n, i + _MAX_WILDCARD) + 1):
                 last = end - 1
-                if self._is_literal(u, last) or is_number_word(u.tokens[last]):
+                if self._is_literal(u, last) or is_number(u.tokens[last]):
                     break
                 if u.weights[last] == 0:
                     continue
                 gain = sum(u.weights[i:end]) * _WILDCARD
                 status = ER_NO_MATCH if custom else None
-                value = " ".join(u.tokens[i:end])
+                value = " ".join(u.typed[i:end])
                 spans[i].append(_Span(end, gain, value, (), status, 0, wildcard=True))
 
     def _is_literal(self, u: _Utterance, i: int) -> bool:
@@ -772,7 +685,7 @@ class Nlu:
         u = self._analyse(text, self._slot_type_names)
         candidates: list[tuple[_Template, float]] = []
         if u.total > 0:
-            keys = [*u.stems, *u.joined, *(f"#{c}" for c in u.classes if c >= 0)]
+            keys = [*u.stems, *u.joined, *(f"#{c}" for found in u.classes for c in found)]
             keys += [f"{{{t}}}" for t, spans in u.spans.items() if _has_value(spans)]
             numbers = sorted({n for key in keys for n in self._index.get(key, ())})
             candidates = [(self._templates[n], 0.0) for n in numbers]
@@ -802,6 +715,25 @@ class Nlu:
             return NluResult(text, FALLBACK, {}, round(max(0.0, confidence), 3))
         return best[1]
 
+    def interpret(self, utterance: str) -> NluResult:
+        """:meth:`parse` after the invocation: "open corner shop" is ``LaunchRequest``.
+
+        "ask corner shop to add milk" is parsed as "add milk". This is what
+        ``cornershop nlu`` and the labelled sets (``tests/nlu/<locale>.tsv``) use.
+        """
+        invocation = split_invocation(utterance, self.invocation_name, self.locale)
+        if invocation.kind == "launch":
+            return NluResult(utterance, LAUNCH, {}, 1.0)
+        result = self.parse(invocation.rest if invocation.kind else utterance)
+        return NluResult(
+            utterance,
+            result.intent,
+            result.slots,
+            result.confidence,
+            result.sample,
+            result.elicited,
+        )
+
     def _result(
         self,
         text: str,
@@ -821,7 +753,7 @@ class Nlu:
         if template.samples:
             # The sample as written closest to what was said ("what is" is not "what's",
             # "please add" is not "add ... please"): most words in common, then word order.
-            words = _surface_words(text)
+            words = _surface_words(text, self.language)
             scores = [
                 (len(set(words) & set(w)), SequenceMatcher(None, words, w).ratio())
                 for w in template.sample_words
@@ -845,8 +777,8 @@ class Nlu:
                 f"{intent} has no slot {slot!r}; its slots are {self.intent_slot_names(intent)}."
             )
         if type_name == NUMBER:
-            words = _tokenize(value)
-            parsed = parse_number(words) if words else None
+            words = self.language.words(value)
+            parsed = self.language.parse_number(words, 0) if words else None
             shown = str(parsed[0]) if parsed and parsed[1] == len(words) else value
             return SlotFill(slot, type_name, shown)
         if type_name not in self._types:
@@ -858,16 +790,17 @@ class Nlu:
         return SlotFill(slot, type_name, value, (), ER_NO_MATCH)
 
 
-def _compile_type(raw: Mapping[str, Any]) -> _SlotType:
+def _compile_type(raw: Mapping[str, Any], language: Language) -> _SlotType:
     slot_type = _SlotType(str(raw["name"]))
     for entry in raw.get("values") or []:
         name = entry.get("name") or {}
         value = _Value(str(entry.get("id") or name.get("value")), str(name.get("value", "")))
         for form in (name.get("value", ""), *(name.get("synonyms") or [])):
-            words = _tokenize(str(form))
+            words = language.words(str(form))
             if not words:
                 continue
-            bucket = slot_type.by_stem.setdefault(" ".join(stem(w) for w in words), [])
+            key = " ".join(language.stem(w) for w in words)
+            bucket = slot_type.by_stem.setdefault(key, [])
             if value not in bucket:
                 bucket.append(value)
             slot_type.forms.append(("".join(words), value))
@@ -877,7 +810,7 @@ def _compile_type(raw: Mapping[str, Any]) -> _SlotType:
 def _entity(u: _Utterance, i: int, end: int, values: Sequence[_Value], rate: float) -> _Span:
     gain = sum(u.weights[i:end]) * rate or 0.5 * rate  # "some" alone is no item, but say it
     matches = tuple((v.id, v.name) for v in values)
-    return _Span(end, gain, " ".join(u.tokens[i:end]), matches, ER_MATCH, end - i)
+    return _Span(end, gain, " ".join(u.typed[i:end]), matches, ER_MATCH, end - i)
 
 
 def _has_value(spans: list[list[_Span]]) -> bool:
@@ -942,13 +875,22 @@ def _dp(template: _Template, u: _Utterance, *, allow_wildcard: bool) -> _Alignme
                 if i < n:
                     if stems[i] == elem.stem:
                         relax(k + 1, i + 1, score + weights[i] + 1e-4, (k, i, "lit"))
-                    elif classes[i] == elem.cls:
+                    elif not elem.cls.isdisjoint(classes[i]):
                         relax(k + 1, i + 1, score + weights[i] * _SUBSTITUTE, (k, i, "sub"))
                     if joined[k] is not None and stems[i] == joined[k]:
                         relax(k + 2, i + 1, score + weights[i] + 9e-5, (k, i, "join"))
                     if i + 1 < n and ujoined[i] == elem.stem:
                         gain = weights[i] + weights[i + 1] + 2e-4
                         relax(k + 1, i + 2, score + gain, (k, i, "split"))
+                    after = elements[k + 1] if k + 1 < m else None
+                    if (  # two words in the other order: "lösche alles" / "alles löschen"
+                        isinstance(after, _Lit)
+                        and i + 1 < n
+                        and stems[i] == after.stem
+                        and stems[i + 1] == elem.stem
+                    ):
+                        gain = weights[i] + weights[i + 1] - _TRANSPOSE
+                        relax(k + 2, i + 2, score + gain, (k, i, "transpose"))
                     # Another word said where this one goes: cheaper than one missing plus
                     # one extra, as in any edit distance.
                     relax(k + 1, i + 1, score + skips[i] - elem.penalty / 2, (k, i, "swap"))
@@ -994,6 +936,10 @@ def _walk_back(
         elif action == "split":
             score += u.credits[pi] + u.credits[pi + 1]
             matched += 2
+        elif action == "transpose":
+            score += u.credits[pi] + u.credits[pi + 1] - _TRANSPOSE
+            matched += 2
+            edits += 1
         elif action == "miss":
             assert isinstance(elem, _Lit)
             score -= elem.penalty
@@ -1014,9 +960,6 @@ def _walk_back(
     return score, matched, edits, slots, wildcard
 
 
-_MEASURE_STEMS = frozenset(stem(w) for w in _MEASURES)
-
-
 # -- invocation --------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Invocation:
@@ -1026,32 +969,45 @@ class Invocation:
     rest: str
 
 
-_LAUNCH_VERBS = ("open", "launch", "start", "begin", "load", "run", "play", "talk to", "use")
-_ONE_SHOT_VERBS = ("ask", "tell")
-_ONE_SHOT_JOINERS = ("to", "for", "about", "if", "whether", "and")
+LAUNCH = "LaunchRequest"
+_WAKE_WORDS = ("alexa", "hey alexa")
 
 
-def split_invocation(utterance: str, invocation_name: str) -> Invocation:
-    """Recognise "open corner shop" (launch) and "ask corner shop to add milk" (one-shot)."""
-    words = " ".join(tokenize(utterance))
-    name = " ".join(tokenize(invocation_name))
+def split_invocation(utterance: str, invocation_name: str, locale: str | None = None) -> Invocation:
+    """Recognise "open corner shop" (launch) and "ask corner shop to add milk" (one-shot).
+
+    The verbs are the locale's language's (:mod:`skill.simulator.languages`):
+    "öffne tante emma" and "tante emma starten" launch in German. The rest of a
+    one-shot request keeps the user's spelling.
+    """
+    language = language_for(locale)
+    folded, typed = language.tokenize(utterance)
+    words, said = list(folded), list(typed)
+    name = list(language.words(invocation_name))
     if not name:
         return Invocation(None, utterance)
-    for prefix in ("alexa ", "hey alexa "):
-        if words.startswith(prefix):
-            words = words[len(prefix) :]
+    for wake in _WAKE_WORDS:
+        prefix = list(language.words(wake))
+        if words[: len(prefix)] == prefix:
+            words, said = words[len(prefix) :], said[len(prefix) :]
     if words == name:
         return Invocation("launch", "")
-    for verb in _LAUNCH_VERBS:
-        if words == f"{verb} {name}" or words == f"{verb} the {name}":
+    articles: list[list[str]] = [
+        [],
+        *([a] for a in language.words(" ".join(language.launch_articles))),
+    ]
+    for verb in (list(language.words(v)) for v in language.launch_verbs):
+        if any(words == [*verb, *article, *name] for article in articles):
             return Invocation("launch", "")
-    for verb in _ONE_SHOT_VERBS:
-        head = f"{verb} {name} "
-        if words.startswith(head):
-            rest = words[len(head) :].split(" ", 1)
-            if rest[0] in _ONE_SHOT_JOINERS and len(rest) > 1:
-                return Invocation("one-shot", rest[1])
-            return Invocation("one-shot", " ".join(rest))
+    for verb in (list(language.words(v)) for v in language.launch_verbs_after):
+        if words == [*name, *verb]:
+            return Invocation("launch", "")
+    for verb in (list(language.words(v)) for v in language.one_shot_verbs):
+        head = len(verb) + len(name)
+        if words[:head] == [*verb, *name] and len(words) > head:
+            if words[head] in language.one_shot_joiners and len(words) > head + 1:
+                head += 1
+            return Invocation("one-shot", " ".join(said[head:]))
     return Invocation(None, utterance)
 
 

@@ -1,17 +1,42 @@
-"""English number words <-> integers, as AMAZON.NUMBER hears them (0 to 999,999).
+"""Number words <-> integers, as AMAZON.NUMBER hears them: English by hand, German by ``text2num``.
 
-The simulator's NLU needs to turn "twenty one" or "three hundred and five"
-into the digits Alexa puts in a NUMBER slot, and to find where a number ends
-inside an utterance ("two dozen eggs": the number is "two"; "dozen" is not a
-number word, so it stays with the item). Written by hand because English is
-all we need and ``text2num`` would add a dependency for a page of code.
+The simulator's NLU needs to turn "twenty one" or "einundzwanzig" into the
+digits Alexa puts in a NUMBER slot, and to find where a number ends inside an
+utterance ("two dozen eggs": the number is "two"; "dozen" is not a number
+word, so it stays with the item).
+
+* **English** (0 to 999,999) is a page of code below, kept because it encodes
+  exactly what the skill's tests rely on ("a hundred" is 100, "a" alone and
+  "dozen" are not numbers, "and" only inside "hundred and five").
+* **German** is the ``text2num`` package (module ``text_to_num``), which knows
+  German compounds ("dreihundertfünf", "zweitausend fünfhundert"). It is
+  imported lazily, the first time a German utterance has a token that looks
+  like a number word, so English runs never load it. Tokens reach us folded
+  (``ü`` -> ``ue``, ``ß`` -> ``ss``, see :mod:`skill.simulator.languages`);
+  :func:`german_number_spelling` restores the spelling ``text2num`` expects,
+  so "fuenf" and "zwoelf" count too. The articles "ein"/"eine" are not
+  numbers (as "a" is not in English): Alexa leaves the quantity empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
-__all__ = ["MAX_NUMBER", "int_to_words", "is_number_word", "parse_number", "words_to_int"]
+from skill.errors import ConfigError
+
+__all__ = [
+    "MAX_NUMBER",
+    "german_number_spelling",
+    "int_to_words",
+    "is_german_number_word",
+    "is_number_word",
+    "parse_german_number",
+    "parse_number",
+    "words_to_int",
+]
 
 MAX_NUMBER = 999_999
 
@@ -31,7 +56,7 @@ _WORDS = frozenset({*UNIT_VALUES, *TENS_VALUES, *_SCALES})
 
 
 def is_number_word(token: str) -> bool:
-    """True for a token that can be part of a spoken number (digits included)."""
+    """True for a token that can be part of a spoken English number (digits included)."""
     return token in _WORDS or _digits(token) is not None
 
 
@@ -83,7 +108,7 @@ def _below_thousand(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
 
 
 def parse_number(tokens: Sequence[str], start: int = 0) -> tuple[int, int] | None:
-    """The longest number starting at ``tokens[start]``: ``(value, end index)``, or None.
+    """The longest English number starting at ``tokens[start]``: ``(value, end index)``, or None.
 
     Accepts digits ("21", "1,000") and words up to the thousands ("two thousand
     five hundred and one", "a thousand"). "a" alone and "dozen" are not numbers.
@@ -111,7 +136,7 @@ def parse_number(tokens: Sequence[str], start: int = 0) -> tuple[int, int] | Non
 
 
 def words_to_int(text: str) -> int | None:
-    """The number a whole phrase says ("twenty one" -> 21), or None if it is not just a number."""
+    """The number a whole English phrase says ("twenty one" -> 21), or None if not just a number."""
     tokens = text.lower().replace("-", " ").split()
     parsed = parse_number(tokens)
     if parsed is None or parsed[1] != len(tokens):
@@ -133,3 +158,101 @@ def int_to_words(value: int) -> str:
         return f"{_UNITS[hundreds]} hundred" + (f" {int_to_words(rest)}" if rest else "")
     thousands, rest = divmod(value, 1000)
     return f"{int_to_words(thousands)} thousand" + (f" {int_to_words(rest)}" if rest else "")
+
+
+# -- German, through text2num -----------------------------------------------------
+# The pieces German number words are built from, as folded tokens spell them. A
+# token made only of these may be a number; anything else is rejected without
+# loading text2num. Longer pieces first, so "sechs" is tried before "sech".
+# fmt: off
+_GERMAN_PIECES = (
+    "null", "eins", "ein", "zwei", "zwo", "drei", "vier", "fuenf", "sechs", "sech", "sieben",
+    "sieb", "acht", "neun", "zehn", "elf", "zwoelf", "zwanzig", "dreissig", "zig", "und",
+    "hundert", "tausend",
+)
+# fmt: on
+_GERMAN_NUMBER = re.compile(f"(?:{'|'.join(_GERMAN_PIECES)})+")
+_GERMAN_SPELLING = {"fuenf": "fünf", "zwoelf": "zwölf", "dreissig": "dreißig"}
+#: Words that look like numbers but are articles or a conjunction on their own.
+_GERMAN_NOT_NUMBERS = frozenset(("ein", "und"))
+_GERMAN_SCALES = ("hundert", "tausend")
+_GERMAN_MAX_TOKENS = 4
+
+_Converter = Callable[[str, str], int]
+
+
+@lru_cache(maxsize=1)
+def _text2num() -> _Converter:
+    """``text_to_num.text2num``, imported on first use (never for English)."""
+    try:
+        module = importlib.import_module("text_to_num")
+    except ImportError as exc:
+        raise ConfigError(
+            "German number words need the text2num package, which is not installed. "
+            "Install it with `pip install text2num` (it is a Corner Shop dependency)."
+        ) from exc
+    convert: _Converter = module.text2num
+    return convert
+
+
+@lru_cache(maxsize=4096)
+def german_number_spelling(token: str) -> str | None:
+    """The spelling text2num reads for a folded token that may be a number word, else None.
+
+    "fuenfundzwanzig" -> "fünfundzwanzig"; "apfel" -> None (no import needed to say so).
+    """
+    if not _GERMAN_NUMBER.fullmatch(token):
+        return None
+    spelled = token
+    for folded, proper in _GERMAN_SPELLING.items():
+        spelled = spelled.replace(folded, proper)
+    return spelled
+
+
+@lru_cache(maxsize=4096)
+def _german_value(phrase: str) -> int | None:
+    try:
+        value = _text2num()(phrase, "de")
+    except ValueError:
+        return None
+    return value if 0 <= value <= MAX_NUMBER else None
+
+
+def is_german_number_word(token: str) -> bool:
+    """True for digits and German number words ("zwei", "einundzwanzig"), not "ein" or "und"."""
+    if _digits(token) is not None:
+        return True
+    spelled = german_number_spelling(token)
+    if spelled is None or token in _GERMAN_NOT_NUMBERS:
+        return False
+    return _german_value(spelled) is not None
+
+
+def parse_german_number(tokens: Sequence[str], start: int = 0) -> tuple[int, int] | None:
+    """The longest German number starting at ``tokens[start]``: ``(value, end index)``, or None.
+
+    Most German numbers are one word ("einundzwanzig"); a few are spoken apart
+    ("zwei tausend", "ein hundert"), so up to four number tokens are read together.
+    """
+    if start >= len(tokens):
+        return None
+    digits = _digits(tokens[start])
+    if digits is not None:
+        return digits, start + 1
+    spelled: list[str] = []
+    for token in tokens[start : start + _GERMAN_MAX_TOKENS]:
+        spelling = german_number_spelling(token)
+        if spelling is None or token == "und":
+            break
+        if spelled and not (
+            spelling.startswith(_GERMAN_SCALES) or spelled[-1].endswith(_GERMAN_SCALES)
+        ):
+            break  # "zwei drei" is two numbers; "zwei tausend fünfhundert" is one
+        spelled.append(spelling)
+    for end in range(len(spelled), 0, -1):
+        if end == 1 and tokens[start] in _GERMAN_NOT_NUMBERS:
+            return None  # "ein Apfel": an article, as "a" is in English
+        value = _german_value(" ".join(spelled[:end]))
+        if value is not None:
+            return value, start + end
+    return None

@@ -356,7 +356,7 @@ class Simulator:
         text = " ".join(utterance.split())
         if not text:
             return self._silence(utterance)
-        invocation = split_invocation(text, self.nlu.invocation_name)
+        invocation = split_invocation(text, self.nlu.invocation_name, self.locale)
         if invocation.kind == "launch":
             return self.launch(utterance)
         if invocation.kind == "one-shot":

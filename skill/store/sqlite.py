@@ -39,6 +39,7 @@ def _order(body: str) -> Order:
 
     return Order.from_data(json.loads(body))
 
+
 T = TypeVar("T")
 
 _SCHEMA = """
@@ -110,14 +111,14 @@ class SQLiteStore:
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:
             return fn(self._conn())
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeEncodeError) as exc:
             raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
 
     def _guard_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:
             with self._write() as db:
                 return fn(db)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeEncodeError) as exc:
             raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
 
     # -- carts ---------------------------------------------------------------

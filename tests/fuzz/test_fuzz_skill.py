@@ -36,9 +36,10 @@ Invariants, per example:
    market's catalog prices them; in SQLite the order counter is the highest order number and
    every order has exactly one checkout record.
 
-Skill bugs these targets found are listed in ``KNOWN_CRASHES``/``KNOWN_INVALID`` below, each
-with a strict-xfail regression test holding its minimal example in test_skill_bugs.py; an
-example whose failure they fully explain is rejected rather than failing the run.
+The eight skill bugs these targets found are fixed; each minimal example is a regression test
+in test_skill_bugs.py. ``KNOWN_CRASHES``/``KNOWN_INVALID`` below are empty: a bug found later
+may be listed there (with a strict-xfail regression test) while it is being fixed, so the run
+stays meaningful for everything else.
 """
 
 from __future__ import annotations
@@ -293,10 +294,10 @@ def run_flask(client: FlaskClient, body: bytes) -> None:
 # ----------------------------------------------------------------------------- known bugs
 
 
-# Skill bugs this fuzzer found, each with a strict-xfail regression test in test_skill_bugs.py
-# holding its minimal envelope. A failure whose example matches one of these is rejected
-# (not counted) instead of failing the run; a pass is never excused. Delete an entry together
-# with the xfail mark of its regression test when the bug is fixed.
+# Known, not-yet-fixed skill bugs (none now), each with a strict-xfail regression test in
+# test_skill_bugs.py holding its minimal envelope. A failure whose example matches one of these
+# is rejected (not counted) instead of failing the run; a pass is never excused. Delete an entry
+# together with the xfail mark of its regression test when the bug is fixed.
 def _attributes(envelope: Any) -> Any:
     session = envelope.get("session") if isinstance(envelope, dict) else None
     return session.get("attributes") if isinstance(session, dict) else None
@@ -354,46 +355,10 @@ def _intent_name(envelope: Any) -> Any:
 
 #: Crashes (an exception out of the Lambda adapter, HTTP 500 from Flask), by the envelope
 #: (or raw body) that causes them.
-KNOWN_CRASHES: dict[str, Callable[[Any], bool]] = {
-    # CornerShopSkill.handle lets the SDK read context.System unguarded.
-    "context_without_system": lambda env: not isinstance(_context_system(env), dict),
-    # SQLiteStore lets UnicodeEncodeError (not StoreError) out for a user id with a lone
-    # surrogate, and ApologyHandler's logs.hashed() then fails on the same id.
-    "surrogate_user_id": lambda env: any(_SURROGATE.search(uid) for uid in user_ids_in(env)),
-    # The SDK deep-copies session attributes (and serialises the reply) recursively.
-    "deep_envelope_recursion": lambda env: _depth(env) > 400,
-    # web._dispatch catches ValueError from json.loads, not RecursionError.
-    "deep_json_body": lambda body: (
-        isinstance(body, bytes) and body.count(b"[") + body.count(b"{") > 400
-    ),
-}
+KNOWN_CRASHES: dict[str, Callable[[Any], bool]] = {}
 
 #: Invalid replies, by a fragment of the validator's problem and the envelope that causes it.
-KNOWN_INVALID: dict[str, tuple[tuple[str, ...], Callable[[Any], bool]]] = {
-    # Session attributes come back from the client and are echoed whole.
-    "oversized_attributes_echoed": (
-        ("bytes of JSON",),
-        lambda env: _size(_attributes(env)) > 10_000,
-    ),
-    # Turn.elicit copies every slot of the request into Dialog.ElicitSlot's updatedIntent.
-    "oversized_slots_echoed_by_elicit": (
-        ("bytes of JSON",),
-        lambda env: _size(env["request"]["intent"]) > 10_000,
-    ),
-    # AMAZON.RepeatIntent speaks last_spoken from the session without a length limit.
-    "repeat_speaks_unbounded_last_spoken": (
-        ("Alexa speaks at most",),
-        lambda env: (
-            _intent_name(env) == "AMAZON.RepeatIntent"
-            and _size(_attributes(env)["last_spoken"]) > 8000
-        ),
-    ),
-    # speech.ssml.escape() keeps characters XML forbids (NUL, ESC, lone surrogates...).
-    "xml_illegal_characters_echoed": (
-        ("not well-formed XML", "lone surrogate"),
-        _has_xml_illegal_text,
-    ),
-}
+KNOWN_INVALID: dict[str, tuple[tuple[str, ...], Callable[[Any], bool]]] = {}
 
 
 def _holds(condition: Callable[[Any], bool], envelope: Any) -> bool:

@@ -1,9 +1,8 @@
-"""The skill bugs the fuzzers found, each as its minimal example, marked strict xfail.
+"""The skill bugs the fuzzers found, each as its minimal example: regression tests.
 
-Each test states what *should* happen. While the bug is there it fails for the reason given
-in ``raises``; once fixed it passes, strict xfail turns that into a failure, and whoever fixed
-it removes the mark here and the matching entry of ``KNOWN_CRASHES``/``KNOWN_INVALID`` in
-test_fuzz_skill.py, so the fuzzers stop excusing it.
+Each test states what *should* happen; all eight bugs are fixed, so all of them pass. A new
+bug found by the fuzzers gets its minimal example here (strict xfail while it is open, with an
+entry in ``KNOWN_CRASHES``/``KNOWN_INVALID`` in test_fuzz_skill.py).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from skill.app import CornerShopSkill
 from skill.config import Settings
 from skill.lambda_adapter import LambdaAdapter
 from skill.store.sqlite import SQLiteStore
-from skill.validation import InvalidResponse, assert_valid_response
+from skill.validation import assert_valid_response
 from skill.web import create_app
 
 Event = Callable[..., dict[str, Any]]
@@ -47,11 +46,6 @@ def nested_dicts(depth: int) -> dict[str, Any]:
     return value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="CornerShopSkill.handle lets the SDK read context.System unguarded",
-)
 def test_envelope_without_context_system_gets_a_reply(
     make_skill: Callable[..., CornerShopSkill], event: Event
 ) -> None:
@@ -60,11 +54,6 @@ def test_envelope_without_context_system_gets_a_reply(
     lambda_reply(make_skill(), envelope)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="SQLiteStore lets UnicodeEncodeError out (not StoreError); logs.hashed() fails too",
-)
 def test_user_id_with_a_lone_surrogate_gets_a_reply(
     make_skill: Callable[..., CornerShopSkill], event: Event, tmp_path: Path
 ) -> None:
@@ -73,11 +62,6 @@ def test_user_id_with_a_lone_surrogate_gets_a_reply(
     lambda_reply(make_skill(store=store), event("launch", user_id="\ud800"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="the SDK deep-copies session attributes recursively (AttributesManager)",
-)
 def test_deeply_nested_session_attributes_get_a_reply(
     make_skill: Callable[..., CornerShopSkill], event: Event
 ) -> None:
@@ -88,11 +72,6 @@ def test_deeply_nested_session_attributes_get_a_reply(
     lambda_reply(make_skill(), envelope)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="web._dispatch catches ValueError from json.loads, not RecursionError: HTTP 500",
-)
 def test_body_nested_too_deep_for_json_gets_400(client: FlaskClient) -> None:
     body = b"[" * 60_000 + b"]" * 60_000  # 120 KB: under the 128 KB limit
     with production_stack():
@@ -101,22 +80,12 @@ def test_body_nested_too_deep_for_json_gets_400(client: FlaskClient) -> None:
     assert isinstance(response.get_json()["error"], str)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidResponse,
-    reason="session attributes from the client are echoed whole: a 24 KB+ response",
-)
 def test_big_unknown_session_attributes_are_not_echoed_past_24_kb(
     make_skill: Callable[..., CornerShopSkill], event: Event
 ) -> None:
     lambda_reply(make_skill(), event("help", attributes={"notes": "x" * 30_000}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidResponse,
-    reason="Turn.elicit copies every slot of the request into Dialog.ElicitSlot's updatedIntent",
-)
 def test_elicit_does_not_echo_a_huge_slot_past_24_kb(
     make_skill: Callable[..., CornerShopSkill], event: Event
 ) -> None:
@@ -125,11 +94,6 @@ def test_elicit_does_not_echo_a_huge_slot_past_24_kb(
     lambda_reply(make_skill(), envelope)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidResponse,
-    reason="AMAZON.RepeatIntent speaks session last_spoken with no length limit",
-)
 def test_repeat_never_speaks_more_than_8000_characters(
     make_skill: Callable[..., CornerShopSkill], event: Event
 ) -> None:
@@ -138,11 +102,6 @@ def test_repeat_never_speaks_more_than_8000_characters(
 
 
 @pytest.mark.parametrize("spoken", ["a\x00b", "\x1b[31m", "\ud800", "\ufffe"])
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidResponse,
-    reason="speech.ssml.escape() keeps characters XML forbids, so the SSML is not well-formed",
-)
 def test_characters_xml_forbids_are_not_echoed_into_ssml(
     make_skill: Callable[..., CornerShopSkill], event: Event, spoken: str
 ) -> None:
