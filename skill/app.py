@@ -194,15 +194,16 @@ def _scrub_session(envelope: dict[str, Any]) -> dict[str, Any]:
     return {**envelope, "session": {**session, "attributes": kept}}
 
 
-def _session_attributes(envelope: Mapping[str, Any]) -> dict[str, Any] | None:
-    session = envelope.get("session")
+def _session_attributes(envelope: dict[str, Any]) -> dict[str, Any] | None:
+    """The attributes to echo in a reply we build ourselves (scrubbed like any other)."""
+    session = _scrub_session(envelope).get("session")
     if not isinstance(session, dict):
         return None
     attrs = session.get("attributes")
     return attrs if isinstance(attrs, dict) else {}
 
 
-def _bare_response(envelope: Mapping[str, Any]) -> dict[str, Any]:
+def _bare_response(envelope: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"version": RESPONSE_VERSION, "response": {}}
     attrs = _session_attributes(envelope)
     if attrs is not None:
@@ -218,7 +219,7 @@ def apology_response(envelope: Any) -> dict[str, Any]:
     return _apology_response(envelope, request)
 
 
-def _apology_response(envelope: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+def _apology_response(envelope: dict[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     if is_silent(request.get("type")):
         return _bare_response(envelope)
     locale = request.get("locale")

@@ -35,6 +35,8 @@ SESSION_KEYS = ("pending", "last_spoken", "asked_name_permission")
 MAX_SESSION_BYTES = 12 * 1024
 PENDING_KINDS = frozenset({"checkout", "clear", "add", "checkout_offer"})
 _MAX_SLOT_CHARS = 200
+_MAX_SLOT_NAME = 64
+_MAX_SLOTS = 16
 
 
 class Services:
@@ -208,19 +210,22 @@ class Turn:
 
         intent = self.intent
         assert intent is not None
-        updated = Intent(
-            name=intent.name,
-            slots=dict(intent.slots or {}),
-            confirmation_status=intent.confirmation_status,
-        )
-        for name, slot in list((updated.slots or {}).items()):
+        # Rebuild the slots from what we trust: the slot being asked for starts empty, and
+        # nothing oversized from the request is echoed back (Alexa caps a reply at 24 KB).
+        slots: dict[str, Slot] = {}
+        for name, slot in list((intent.slots or {}).items())[:_MAX_SLOTS]:
+            if not isinstance(name, str) or len(name) > _MAX_SLOT_NAME:
+                continue
             value = getattr(slot, "value", None)
-            if name == slot_name or (isinstance(value, str) and len(value) > _MAX_SLOT_CHARS):
-                # The slot being asked for starts empty; an oversized value is not echoed
-                # back (it could push the response past Alexa's 24 KB).
-                updated.slots[name] = Slot(
-                    name=name, confirmation_status=getattr(slot, "confirmation_status", None)
-                )
+            keep = name != slot_name and isinstance(value, str) and len(value) <= _MAX_SLOT_CHARS
+            slots[name] = Slot(
+                name=name,
+                value=value if keep else None,
+                confirmation_status=getattr(slot, "confirmation_status", None),
+            )
+        updated = Intent(
+            name=intent.name, slots=slots, confirmation_status=intent.confirmation_status
+        )
         return self.ask(
             speech,
             reprompt,
