@@ -25,6 +25,27 @@ def unknown_item(turn: Turn, exc: UnknownItem) -> Response:
     return turn.ask(turn.msg("unknown_item", spoken=exc.spoken), turn.msg("unknown_item_reprompt"))
 
 
+def wanted_item(turn: Turn, ask: str, reprompt: str) -> Item | Response:
+    """The catalog item the request names, or the response that asks for it (or refuses it)."""
+    try:
+        item = turn.item_slot()
+    except UnknownItem as exc:
+        return unknown_item(turn, exc)
+    if item is None:
+        return turn.elicit("Item", ask, reprompt)
+    return item
+
+
+def wanted_quantity(turn: Turn, item: Item, bad: str, ask: str) -> int | Response | None:
+    """The quantity said (None if none), or the response that asks again for a valid one."""
+    try:
+        return turn.quantity_slot()
+    except InvalidQuantity:
+        return turn.elicit(
+            "Quantity", turn.msg(bad, item=item.other), turn.msg(ask, item=item.other)
+        )
+
+
 def add_to_cart(turn: Turn, item: Item, quantity: int) -> Response:
     """Add and say the new cart summary. Shared by AddItem, Yes-to-an-offer and Browse."""
     try:
@@ -44,17 +65,12 @@ class AddItemHandler(ShopHandler):
     intents = frozenset({"AddItemIntent"})
 
     def respond(self, turn: Turn) -> Response:
-        try:
-            item = turn.item_slot()
-        except UnknownItem as exc:
-            return unknown_item(turn, exc)
-        if item is None:
-            return turn.elicit("Item", turn.msg("ask_item"), turn.msg("ask_item_reprompt"))
-        try:
-            quantity = turn.quantity_slot()
-        except InvalidQuantity:
-            ask = turn.msg("bad_quantity", item=item.other)
-            return turn.elicit("Quantity", ask, turn.msg("ask_quantity", item=item.other))
+        item = wanted_item(turn, turn.msg("ask_item"), turn.msg("ask_item_reprompt"))
+        if not isinstance(item, Item):
+            return item
+        quantity = wanted_quantity(turn, item, "bad_quantity", "ask_quantity")
+        if quantity is not None and not isinstance(quantity, int):
+            return quantity
         return add_to_cart(turn, item, 1 if quantity is None else quantity)
 
 
@@ -62,18 +78,13 @@ class RemoveItemHandler(ShopHandler):
     intents = frozenset({"RemoveItemIntent"})
 
     def respond(self, turn: Turn) -> Response:
-        try:
-            item = turn.item_slot()
-        except UnknownItem as exc:
-            return unknown_item(turn, exc)
-        if item is None:
-            ask = turn.msg("which_item_remove")
-            return turn.elicit("Item", ask, ask)
-        try:
-            quantity = turn.quantity_slot()
-        except InvalidQuantity:
-            ask = turn.msg("bad_quantity_remove", item=item.other)
-            return turn.elicit("Quantity", ask, turn.msg("ask_quantity_remove", item=item.other))
+        ask = turn.msg("which_item_remove")
+        item = wanted_item(turn, ask, ask)
+        if not isinstance(item, Item):
+            return item
+        quantity = wanted_quantity(turn, item, "bad_quantity_remove", "ask_quantity_remove")
+        if quantity is not None and not isinstance(quantity, int):
+            return quantity
         before = 0
 
         def change(cart: Cart) -> Cart:

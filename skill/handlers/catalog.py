@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ask_sdk_model import Response
 
-from skill.errors import UnknownItem
+from skill.domain.catalog import Item
 from skill.handlers.base import ShopHandler, Turn
-from skill.handlers.cart import unknown_item
+from skill.handlers.cart import wanted_item
 
 BROWSE_EXAMPLES = 3
 
@@ -15,13 +15,10 @@ class PriceHandler(ShopHandler):
     intents = frozenset({"PriceIntent"})
 
     def respond(self, turn: Turn) -> Response:
-        try:
-            item = turn.item_slot()
-        except UnknownItem as exc:
-            return unknown_item(turn, exc)
-        if item is None:
-            ask = turn.msg("price_which")
-            return turn.elicit("Item", ask, ask)
+        ask = turn.msg("price_which")
+        item = wanted_item(turn, ask, ask)
+        if not isinstance(item, Item):
+            return item
         key = "price_plural" if item.plural_name else "price_singular"
         name = item.name[:1].upper() + item.name[1:]
         speech = turn.msg(key, name=name, price=turn.say(item.price), per=item.per)
