@@ -92,13 +92,19 @@ def register(subparsers: Any) -> None:
         "test",
         help="run YAML conversation tests (Bespoken-style) through the simulator",
         description="Run YAML conversation tests. Each test gets a fresh memory:// store. "
-        "The last line is 'N passed, M failed'; the exit status is non-zero on failure.",
+        "Tests written with phrasebook utterances and message keys (tests/conversations/"
+        "locales) run in any locale. The last line is 'N passed, M failed'; the exit status "
+        "is non-zero on failure.",
     )
     p.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or folders (default tests/conversations)"
     )
     p.add_argument(
-        "--locale", action="append", default=[], help="run every test in this locale (repeatable)"
+        "--locale",
+        action="append",
+        default=[],
+        help="run every test in this locale; repeat for a matrix (default: each file's "
+        "configuration locale, else en-US)",
     )
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     p.add_argument(

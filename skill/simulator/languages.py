@@ -66,6 +66,8 @@ class Language:
     measures: frozenset[str]
     #: words between a measure and the item ("of" in English; none in German)
     measure_joiners: tuple[str, ...]
+    #: words that turn a request around ("not", "kein"): costly to leave out or add
+    negations: frozenset[str]
     #: the built-in intents' standard phrasings, used when the model lists no samples
     builtins: Mapping[str, tuple[str, ...]]
     #: "open corner shop": verbs before the invocation name
@@ -123,8 +125,8 @@ _IS_WORDS = frozenset((
     "why", "everything"
 ))
 # fmt: on
-# Tense and number of "be"/"do" rarely change what someone wants.
-_CANONICAL = {"are": "is", "am": "is", "was": "is", "were": "is", "does": "do"}
+# Tense and number of "be"/"do" rarely change what someone wants; nor "which" for "what".
+_CANONICAL = {"are": "is", "am": "is", "was": "is", "were": "is", "does": "do", "which": "what"}
 # British and Australian "have got" is "have": "what have you got" / "what do you have".
 _EN_DROPPED_AFTER = {"got": frozenset(("have", "has"))}
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
@@ -270,6 +272,7 @@ ENGLISH = Language(
     light=_EN_LIGHT,
     measures=_EN_MEASURES,
     measure_joiners=("of",),
+    negations=frozenset(("not", "no", "never")),
     builtins=_EN_BUILTINS,
     launch_verbs=("open", "launch", "start", "begin", "load", "run", "play", "talk to", "use"),
     launch_articles=("the",),
@@ -282,7 +285,8 @@ ENGLISH = Language(
 _DE_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _DE_DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d{3}\b)")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-#: Irregular imperatives, so "nimm X raus" meets "X rausnehmen" ("nehme" and "nehmen" share a stem).
+#: One spelling for words that mean the same here: irregular imperatives, so "nimm X raus"
+#: meets "X rausnehmen" ("nehme" and "nehmen" share a stem), and the interrogatives.
 _DE_CANONICAL = {
     "nimm": "nehme",
     "gib": "gebe",
@@ -293,6 +297,11 @@ _DE_CANONICAL = {
     "iss": "esse",
     "ok": "okay",
     "nochmals": "nochmal",
+    # "welche Sachen" asks what "was" asks
+    "welche": "was",
+    "welcher": "was",
+    "welches": "was",
+    "welchen": "was",
 }
 #: Two words said for one: "noch mal" is "nochmal" (both "noch" and "mal" are filler alone).
 _DE_JOINED = {("noch", "mal"): "nochmal", ("noch", "einmal"): "nochmal"}
@@ -430,6 +439,7 @@ GERMAN = Language(
     light=_DE_LIGHT,
     measures=_DE_MEASURES,
     measure_joiners=(),
+    negations=frozenset(("kein", "keine", "keinen", "keinem", "keiner", "keines", "nicht", "nie")),
     builtins=_DE_BUILTINS,
     launch_verbs=("öffne", "starte", "start", "beginne", "lade", "spiele", "spiel", "aktiviere"),
     launch_verbs_after=("öffnen", "starten", "aktivieren"),

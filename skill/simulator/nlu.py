@@ -14,10 +14,11 @@ in an edit distance, that may
 * skip filler in the utterance for free (articles, "please", "could you",
   "to my cart", ...) and other words at the cost of their weight, except that
   a word the model has never seen costs less: it is weak evidence either way;
-* drop a literal of the sample (a penalty), or swap it for another word (half
-  the penalty: cheaper than one missing and one extra), or say two adjacent
-  literals in the other order (a quarter: German word order is free-er,
-  "lösche alles" / "alles löschen");
+* drop a literal of the sample (a penalty; double for a negation such as
+  "not" or "kein", which turns a request around, and a negation the sample
+  lacks costs half that), swap it for another word (half the penalty: cheaper
+  than one missing and one extra), or say two adjacent literals in the other
+  order (a quarter: German word order is freer, "lösche alles" / "alles löschen");
 * fill a slot from a span: a catalog value (exact, singular or plural, after a
   measure such as "two bags of", or a small edit distance for words the model
   doesn't know), a number (digits or words), or, for a custom slot type, an
@@ -80,6 +81,7 @@ _WILDCARD = 0.5  # an unknown slot value explains its words only half as well
 _FUZZY = 0.8  # a misspelt catalog value
 _SUBSTITUTE = 0.9  # a word the model uses interchangeably with the sample's
 _TRANSPOSE = 0.25  # two adjacent words of the sample said in the other order
+_NEGATION = 2.0  # a sample's "not"/"kein" left unsaid (half that for one said but not in it)
 _OOV_CREDIT = 0.4  # an unexplained word the model has never seen counts this much as explained
 _MAX_SPAN = 5  # longest slot value, in words
 _MAX_WILDCARD = 4
@@ -458,6 +460,8 @@ class Nlu:
     def _literal(self, word: str) -> _Lit:
         stemmed = self.language.stem(word)
         self._literals.update((word, stemmed))
+        if word in self.language.negations:
+            return _Lit(word, stemmed, _NEGATION)
         return _Lit(word, stemmed, 0.5 if word in self.language.light else 1.0)
 
     def _expand_separable_verbs(self, by_key: dict[_TemplateKey, _Template]) -> None:
@@ -587,7 +591,11 @@ class Nlu:
         weights = tuple(0.0 if i in phrase_filler else w for i, w in enumerate(natural))
         credits = natural
         skips = tuple(
-            _OOV_CREDIT * w if self._unknown(t) and not language.is_number_word(t) else 0.0
+            -_NEGATION / 2
+            if t in language.negations
+            else _OOV_CREDIT * w
+            if self._unknown(t) and not language.is_number_word(t)
+            else 0.0
             for t, w in zip(tokens, weights, strict=True)
         )
         classes = tuple(self._word_classes.get(s, _NO_CLASSES) for s in stems)

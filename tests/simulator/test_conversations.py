@@ -147,3 +147,104 @@ def test_junit_xml(tmp_path: Path) -> None:
     failure = cases[1].find("failure")
     assert failure is not None and "prompt" in (failure.get("message") or "")
     assert conversations.summary_line(results) == "1 passed, 1 failed"
+
+
+# -- locales: message keys, per-locale expectations, phrasebooks ---------------------
+def test_a_message_key_matches_any_wording_of_the_running_locale() -> None:
+    more = " Was darf es noch sein?"
+    added = conversations.message_pattern("added", "de-DE")
+    assert added.search(
+        f"Hinzugefügt: 2 Äpfel. Im Warenkorb liegen jetzt 2 Artikel für 1 Euro.{more}"
+    )
+    assert added.search(
+        f"Hinzugefügt: ein Apfel. Im Warenkorb liegt jetzt 1 Artikel für 5 Cent.{more}"
+    )
+    assert not added.search(
+        "Added 2 apples. Your cart has 2 items, $1.50. What else would you like?"
+    )
+    two = conversations.message_pattern("added", "de-DE", {"count": 2})
+    assert two.search(
+        f"Hinzugefügt: 2 Äpfel. Im Warenkorb liegen jetzt 2 Artikel für 1 Euro.{more}"
+    )
+    assert not two.search(
+        f"Hinzugefügt: 3 Äpfel. Im Warenkorb liegen jetzt 3 Artikel für 2 Euro.{more}"
+    )
+    # A card breaks lines where the template has a space or a newline.
+    footer = conversations.message_pattern("receipt_footer", "en-US")
+    assert footer.search("Total: $4.99 Pickup from about 10:35 UTC.")
+
+
+def test_an_unknown_message_key_says_which_catalog() -> None:
+    with pytest.raises(ConversationFileError, match="no message 'nope' in the de-DE catalog"):
+        conversations.message_pattern("nope", "de-DE")
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("de-DE", "€"), ("de-AT", "€"), ("en-GB", "£"), ("en-US", "$"), ("en-IN", "$")],
+)
+def test_per_locale_expectations_pick_the_most_specific_entry(locale: str, expected: str) -> None:
+    value = {"de": "€", "en-GB": "£", "*": "$"}
+    assert conversations.localize(value, locale) == expected
+
+
+def test_a_locale_without_an_entry_is_not_checked(tmp_path: Path) -> None:
+    text = "- test: t\n- help:\n  - prompt: {de: 'Du kannst'}\n  - cardTitle: {de: x}\n"
+    (test,) = load_file(write(tmp_path, text))
+    assert run_test(test).passed  # en-US: neither assertion applies
+    (german,) = load_tests([tmp_path], ["de-DE"])
+    (failure,) = run_test(german).failures  # the German help says "Du kannst"; no card
+    assert failure == (
+        "interaction 1 \"help\": cardTitle: expected {'de': 'x'} (in de-DE: \"x\"), got undefined"
+    )
+
+
+def test_phrasebook_utterances_and_message_assertions_run_in_every_locale(tmp_path: Path) -> None:
+    (tmp_path / "phrases.yaml").write_text(
+        "add: {en: add two apples, de: füge zwei Äpfel hinzu}\nhelp: hilfe\n", "utf-8"
+    )
+    write(tmp_path, '- test: t\n- "@add": {message: added, count: 2}\n')
+    tests = load_tests([tmp_path], ["en-GB", "de-DE"])
+    assert [t.name for t in tests] == ["t [en-GB]", "t [de-DE]"]  # phrases.yaml is no test
+    results = conversations.run_tests(tests)
+    assert all(r.passed for r in results), [r.failures for r in results]
+
+
+def test_a_phrase_missing_for_the_locale_fails_the_test(tmp_path: Path) -> None:
+    (tmp_path / "phrases.yaml").write_text("add: {en: add two apples}\n", "utf-8")
+    write(tmp_path, '- test: t\n- "@add": Added\n')
+    (german,) = load_tests([tmp_path], ["de-DE"])
+    result = run_test(german)
+    assert "has no de-DE utterance for @add" in result.failures[0]
+
+
+@pytest.mark.parametrize(
+    ("phrases", "test", "message"),
+    [
+        (None, '- test: t\n- "@add": x\n', "cannot be read"),
+        ("add: [1, 2]\n", '- test: t\n- "@add": x\n', "must be an utterance or a mapping"),
+        ("add: add milk\n", '- test: t\n- "@remove": x\n', "@remove is not in"),
+        ("add: add milk\n", "- test: t\n- locales: [english]\n- help\n", "locales is a list"),
+    ],
+)
+def test_bad_phrasebooks_are_reported(
+    tmp_path: Path, phrases: str | None, test: str, message: str
+) -> None:
+    conversations.load_phrasebook.cache_clear()
+    if phrases is not None:
+        (tmp_path / "phrases.yaml").write_text(phrases, "utf-8")
+    with pytest.raises(ConversationFileError, match=message):
+        load_file(write(tmp_path, test))
+
+
+def test_a_test_can_be_limited_to_some_locales(tmp_path: Path) -> None:
+    write(tmp_path, "- test: crisps\n- locales: [en-GB, de]\n- help\n---\n- test: all\n- help\n")
+    tests = load_tests([tmp_path], ["en-US", "en-GB", "de-DE"])
+    assert [t.name for t in tests] == [
+        "crisps [en-GB]",
+        "crisps [de-DE]",
+        "all [en-US]",
+        "all [en-GB]",
+        "all [de-DE]",
+    ]
+    assert [t.name for t in load_tests([tmp_path])] == ["all"]  # en-US by default

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from skill.simulator.numbers import int_to_words, is_number_word, parse_number, words_to_int
+from skill.simulator.numbers import (
+    german_number_spelling,
+    int_to_words,
+    is_german_number_word,
+    is_number_word,
+    parse_german_number,
+    parse_number,
+    words_to_int,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +80,39 @@ def test_is_number_word() -> None:
     assert is_number_word("42")
     assert not is_number_word("dozen")
     assert not is_number_word("a")
+
+
+# -- German, through text2num ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("tokens", "parsed"),
+    [
+        (["zwei"], (2, 1)),
+        (["eins"], (1, 1)),
+        (["zwoelf"], (12, 1)),
+        (["fuenf", "aepfel"], (5, 1)),
+        (["einundzwanzig", "bagels"], (21, 1)),
+        (["dreissig"], (30, 1)),
+        (["dreihundertfuenf"], (305, 1)),
+        (["zwei", "tausend", "fuenfhundert"], (2500, 3)),
+        (["ein", "hundert"], (100, 2)),
+        (["hundert", "fuenf"], (105, 2)),
+        (["21"], (21, 1)),
+        (["zwei", "drei"], (2, 1)),
+    ],
+)
+def test_parse_german_number(tokens: list[str], parsed: tuple[int, int]) -> None:
+    assert parse_german_number(tokens) == parsed
+
+
+@pytest.mark.parametrize("tokens", [["ein", "apfel"], ["eine"], ["und"], ["apfel"], ["zig"], []])
+def test_german_words_that_are_not_numbers(tokens: list[str]) -> None:
+    assert parse_german_number(tokens) is None
+
+
+def test_is_german_number_word() -> None:
+    assert is_german_number_word("siebzehn")
+    assert is_german_number_word("42")
+    assert not is_german_number_word("ein")
+    assert not is_german_number_word("elfenbein")
+    assert german_number_spelling("fuenfundzwanzig") == "fünfundzwanzig"
+    assert german_number_spelling("apfel") is None
