@@ -105,6 +105,7 @@ GERMAN = {
         "pack {Item} in den Warenkorb", "pack {Quantity} {Item} ein", "ich möchte {Item}",
         "ich möchte {Quantity} {Item}", "ich hätte gern {Item}", "ich hätte gerne {Quantity} {Item}",
         "ich brauche {Item}", "ich brauche {Quantity} {Item}", "ich nehme {Quantity} {Item}",
+        "ich will {Item}", "ich will {Quantity} {Item}",
         "kauf {Item}", "kaufe {Quantity} {Item}", "bitte {Item} hinzufügen",
         "{Quantity} {Item} bitte", "noch {Quantity} {Item}", "noch {Item} bitte",
         "kannst du {Item} hinzufügen", "bitte füge {Quantity} {Item} hinzu",
@@ -164,12 +165,15 @@ GERMAN = {
 
 LOCALES: dict[str, dict[str, Any]] = {
     "en-GB": {"invocation": "corner shop", "samples": english("basket", ["trolley", "cart"], {
+        "ReorderIntent": ["same again", "same again please"],
+        "BrowseCatalogIntent": ["what's on offer", "what have you got in stock"],
+        "ClearCartIntent": ["get rid of everything in my basket"],
         "AddItemIntent": ["put {Item} in my trolley", "chuck {Quantity} {Item} in my basket",
                           "pop {Item} in my basket", "add {Quantity} packets of {Item}",
                           "could i get {Quantity} {Item} please", "add {Item} to my trolley"],
         "ListCartIntent": ["what's in my trolley"],
         "PriceIntent": ["how much is a packet of {Item}"],
-        "CheckoutIntent": ["pay for my basket", "i'd like to pay"],
+        "CheckoutIntent": ["pay for my basket", "i'd like to pay", "take me to the till"],
     })},
     "en-CA": {"invocation": "corner shop", "samples": english("cart", ["basket"], {
         "AddItemIntent": ["add {Quantity} bags of {Item}", "add a bag of {Item}",

@@ -87,11 +87,15 @@ def place_order(turn: Turn) -> Response:
 def receipt_card(turn: Turn, order: Order) -> StandardCard:
     from ask_sdk_model.ui import StandardCard
 
+    def words(item_id: str, quantity: int, fallback: str) -> str:
+        item = turn.catalog.get(item_id)  # "1 x apple", "2 x Äpfel": number agrees
+        return item.form(quantity) if item is not None else fallback
+
     lines = [
         turn.msg(
             "receipt_line",
             quantity=line.quantity,
-            name=line.name,
+            name=words(line.item_id, line.quantity, line.name),
             price=format_money(line.unit_price, order.currency),
             line_total=format_money(line.line_total, order.currency),
         )

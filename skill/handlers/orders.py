@@ -58,7 +58,7 @@ class ReorderHandler(ShopHandler):
         )
         if order.currency != turn.catalog.currency:
             # Ordered in another market: say plainly that these are local prices now.
-            speech = f"{turn.msg('reorder_repriced', currency=turn.catalog.currency)} {speech}"
+            speech = f"{turn.msg('reorder_repriced')} {speech}"
         if capped:
             speech = f"{turn.msg('reorder_capped', limit=MAX_PER_LINE)} {speech}"
         turn.set_pending("checkout_offer")
