@@ -153,3 +153,61 @@ def test_drift_is_detected_and_sync_repairs_it(tmp_path: Path) -> None:
     assert interaction.sync("en-US", tmp_path) is True
     assert interaction.drift("en-US", tmp_path) == []
     assert interaction.sync("en-US", tmp_path) is False
+
+
+# Amazon's invocation-name rules that can be checked offline: lower case letters and
+# spaces only (apostrophes and periods allowed), at least two words or a brand, no launch
+# words or wake words, and not "skill"/"app" style filler.
+_LAUNCH_WORDS = {
+    "open",
+    "launch",
+    "start",
+    "ask",
+    "tell",
+    "load",
+    "begin",
+    "enable",
+    "run",
+    "öffne",
+    "starte",
+    "frag",
+    "sag",
+    "alexa",
+    "amazon",
+    "echo",
+    "computer",
+    "skill",
+    "app",
+}
+
+
+@pytest.mark.parametrize("locale", interaction.model_locales())
+def test_invocation_names_follow_amazons_rules(locale: str) -> None:
+    name = interaction.load_model(locale)["interactionModel"]["languageModel"]["invocationName"]
+    assert name == name.lower(), "invocation names are lower case"
+    assert all(ch.isalpha() or ch in " '." for ch in name), name
+    words = name.split()
+    assert len(words) >= 2, "one-word invocation names need a brand; ours are two words"
+    assert not set(words) & _LAUNCH_WORDS, name
+    assert 2 <= len(name) <= 50
+
+
+@pytest.mark.parametrize("locale", interaction.model_locales())
+def test_every_model_has_the_contract_intents_and_slots(locale: str) -> None:
+    model = interaction.load_model(locale)["interactionModel"]["languageModel"]
+    intents = {i["name"]: i for i in model["intents"]}
+    for name in (
+        "AddItemIntent",
+        "RemoveItemIntent",
+        "ListCartIntent",
+        "ClearCartIntent",
+        "PriceIntent",
+        "BrowseCatalogIntent",
+        "CheckoutIntent",
+        "LastOrderIntent",
+        "ReorderIntent",
+    ):
+        assert len(intents[name]["samples"]) >= 10, (locale, name)
+    slots = {s["name"]: s["type"] for s in intents["AddItemIntent"]["slots"]}
+    assert slots == {"Quantity": "AMAZON.NUMBER", "Item": "CatalogItem"}
+    assert interaction.drift(locale) == []
