@@ -29,6 +29,18 @@ Request = tuple[str, bytes, dict[str, str]]
 Plan = Callable[[int, int], Request]
 
 
+def source_address(client: int, n: int) -> tuple[str, int]:
+    """A loopback source address for request ``n`` of ``client``.
+
+    gunicorn's sync workers close every connection, and each closed connection keeps
+    its port pair in TIME_WAIT for a minute; one source address has only ~28,000
+    ports, which a few benchmark phases in a row use up (connects then fail at once).
+    Spreading clients over 127.0.0.2-127.0.0.201 gives each its own port space, and it
+    is still loopback only.
+    """
+    return (f"127.0.0.{2 + (client * 37 + n) % 200}", 0)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -131,7 +143,9 @@ def _client(
         path, body, headers = plan(index, n)
         started = time.perf_counter()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn = http.client.HTTPConnection(
+                "127.0.0.1", port, timeout=10, source_address=source_address(index, n)
+            )
             conn.request(
                 "POST", path, body=body, headers={**headers, "Content-Type": "application/json"}
             )

@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _servers import REPO, Gunicorn, table
+from _servers import REPO, Gunicorn, source_address, table
 
 from skill.testing.alexa_ca import ThrowawayCA
 
@@ -135,7 +135,9 @@ def client(
         headers = {**ca.headers(body), "Content-Type": "application/json"}
         started = time.perf_counter()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn = http.client.HTTPConnection(
+                "127.0.0.1", port, timeout=10, source_address=source_address(index, len(latencies))
+            )
             conn.request("POST", "/alexa", body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()

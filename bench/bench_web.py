@@ -79,6 +79,9 @@ def main() -> None:
     print(table(rows, ["server", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]))
     ratio = results["on"].rps / results["off"].rps
     print(f"throughput with verification on / off: {ratio:.1%} (target >= 85%)")
+    if any(r.errors for r in results.values()):
+        print("ERRORS: some requests failed, so these figures are not valid", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
