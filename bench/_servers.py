@@ -41,6 +41,23 @@ def source_address(client: int, n: int) -> tuple[str, int]:
     return (f"127.0.0.{2 + (client * 37 + n) % 200}", 0)
 
 
+def post(
+    port: int, path: str, body: bytes, headers: dict[str, str], source: tuple[str, int]
+) -> tuple[int, bytes]:
+    """One JSON POST on a fresh connection: (status, body); status 0 if it never got one."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=source)
+        conn.request(
+            "POST", path, body=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp.status, data
+    except OSError:
+        return 0, b""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -142,19 +159,7 @@ def _client(
     while time.monotonic() < deadline and n < max_requests:
         path, body, headers = plan(index, n)
         started = time.perf_counter()
-        try:
-            conn = http.client.HTTPConnection(
-                "127.0.0.1", port, timeout=10, source_address=source_address(index, n)
-            )
-            conn.request(
-                "POST", path, body=body, headers={**headers, "Content-Type": "application/json"}
-            )
-            resp = conn.getresponse()
-            data = resp.read()
-            conn.close()
-            status = resp.status
-        except OSError:
-            status, data = 0, b""
+        status, data = post(port, path, body, headers, source_address(index, n))
         latencies.append((time.perf_counter() - started) * 1000)
         if status != 200:
             errors += 1

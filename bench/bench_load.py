@@ -14,7 +14,6 @@ constant Alexa response under the same gunicorn settings gives the ceiling.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing as mp
 import random
@@ -32,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _servers import REPO, Gunicorn, source_address, table
+from _servers import REPO, Gunicorn, post, source_address, table
 
 from skill.testing.alexa_ca import ThrowawayCA
 
@@ -132,19 +131,10 @@ def client(
             intent("AMAZON.YesIntent"),
         ][step]
         body = envelope(user, st["session"], st["attrs"], request)
-        headers = {**ca.headers(body), "Content-Type": "application/json"}
         started = time.perf_counter()
-        try:
-            conn = http.client.HTTPConnection(
-                "127.0.0.1", port, timeout=10, source_address=source_address(index, len(latencies))
-            )
-            conn.request("POST", "/alexa", body=body, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-            conn.close()
-            status = resp.status
-        except OSError:
-            status, data = 0, b""
+        status, data = post(
+            port, "/alexa", body, ca.headers(body), source_address(index, len(latencies))
+        )
         latencies.append((time.perf_counter() - started) * 1000)
         if status != 200:
             errors += 1

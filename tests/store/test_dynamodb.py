@@ -161,11 +161,9 @@ def test_importing_the_store_package_does_not_import_boto3() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_open_store_finds_the_endpoint_in_the_aws_environment(
-    moto: MotoDynamoDB, table: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    # GIVEN the standard AWS environment pointing DynamoDB at the moto server (the
-    # environment is the interface under test here, so it is set, through monkeypatch)
+def aws_environment(monkeypatch: pytest.MonkeyPatch, moto: MotoDynamoDB, tmp_path: Path) -> None:
+    """The standard AWS environment pointing DynamoDB at the moto server, set through
+    monkeypatch (the environment is the interface under test where this is used)."""
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
@@ -174,6 +172,14 @@ def test_open_store_finds_the_endpoint_in_the_aws_environment(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"])
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint)
+
+
+def test_open_store_finds_the_endpoint_in_the_aws_environment(
+    moto: MotoDynamoDB, table: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN the standard AWS environment pointing DynamoDB at the moto server (the
+    # environment is the interface under test here, so it is set, through monkeypatch)
+    aws_environment(monkeypatch, moto, tmp_path)
     # WHEN the store is opened by URL and used
     store = open_store(f"dynamodb://{table}", shop_id="main")
     try:
@@ -589,14 +595,7 @@ def test_cli_store_init_creates_the_dynamodb_table(
     from skill.cli import main
 
     # GIVEN the AWS environment pointing at the moto server, and a table that doesn't exist
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"])
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint)
+    aws_environment(monkeypatch, moto, tmp_path)
     name = f"cli-init-{uuid.uuid4().hex[:8]}"
     # WHEN `cornershop store init` runs, then `store ping`
     out = io.StringIO()

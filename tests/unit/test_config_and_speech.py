@@ -18,6 +18,17 @@ from skill.store.memory import MemoryStore
 from skill.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).parents[2]
+CUSTOM_INTENTS = (
+    "AddItemIntent",
+    "RemoveItemIntent",
+    "ListCartIntent",
+    "ClearCartIntent",
+    "PriceIntent",
+    "BrowseCatalogIntent",
+    "CheckoutIntent",
+    "LastOrderIntent",
+    "ReorderIntent",
+)
 
 
 def test_settings_defaults_are_secure_and_local() -> None:
@@ -111,17 +122,7 @@ def test_interaction_model_has_required_intents_and_samples() -> None:
     model = interaction.load_model("en-US")["interactionModel"]["languageModel"]
     assert model["invocationName"] == "corner shop"
     intents = {i["name"]: i for i in model["intents"]}
-    for name in [
-        "AddItemIntent",
-        "RemoveItemIntent",
-        "ListCartIntent",
-        "ClearCartIntent",
-        "PriceIntent",
-        "BrowseCatalogIntent",
-        "CheckoutIntent",
-        "LastOrderIntent",
-        "ReorderIntent",
-    ]:
+    for name in CUSTOM_INTENTS:
         assert len(intents[name]["samples"]) >= 10, name
     for name in [
         "AMAZON.YesIntent",
@@ -196,17 +197,7 @@ def test_invocation_names_follow_amazons_rules(locale: str) -> None:
 def test_every_model_has_the_contract_intents_and_slots(locale: str) -> None:
     model = interaction.load_model(locale)["interactionModel"]["languageModel"]
     intents = {i["name"]: i for i in model["intents"]}
-    for name in (
-        "AddItemIntent",
-        "RemoveItemIntent",
-        "ListCartIntent",
-        "ClearCartIntent",
-        "PriceIntent",
-        "BrowseCatalogIntent",
-        "CheckoutIntent",
-        "LastOrderIntent",
-        "ReorderIntent",
-    ):
+    for name in CUSTOM_INTENTS:
         assert len(intents[name]["samples"]) >= 10, (locale, name)
     slots = {s["name"]: s["type"] for s in intents["AddItemIntent"]["slots"]}
     assert slots == {"Quantity": "AMAZON.NUMBER", "Item": "CatalogItem"}
