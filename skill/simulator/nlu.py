@@ -400,6 +400,20 @@ class Nlu:
             position = match.end()
         return tuple(elements)
 
+    def _add_variant(
+        self,
+        by_key: dict[_TemplateKey, _Template],
+        template: _Template,
+        variant: tuple[_Elem, ...],
+    ) -> None:
+        """Register another word order of ``template`` (once), for each of its samples."""
+        if (template.intent, variant) in by_key:
+            return
+        for sample in template.samples:
+            self._add(
+                by_key, self._templates, template.intent, sample, builtin=False, elements=variant
+            )
+
     def _add(
         self,
         by_key: dict[_TemplateKey, _Template],
@@ -445,17 +459,7 @@ class Nlu:
                     if present & (set(names) - {elem.name}):
                         continue
                     variant = template.elements[:k] + shape + template.elements[k + 1 :]
-                    if (template.intent, variant) in by_key:
-                        continue
-                    for sample in template.samples:
-                        self._add(
-                            by_key,
-                            self._templates,
-                            template.intent,
-                            sample,
-                            builtin=False,
-                            elements=variant,
-                        )
+                    self._add_variant(by_key, template, variant)
 
     def _literal(self, word: str) -> _Lit:
         stemmed = self.language.stem(word)
@@ -499,17 +503,8 @@ class Nlu:
                 if particle is not None:
                     verb = self._literal(last.word[len(particle) :])
                     variant = (verb, *elements[:-1], self._literal(particle))
-            if variant is None or (template.intent, variant) in by_key:
-                continue
-            for sample in template.samples:
-                self._add(
-                    by_key,
-                    self._templates,
-                    template.intent,
-                    sample,
-                    builtin=False,
-                    elements=variant,
-                )
+            if variant is not None:
+                self._add_variant(by_key, template, variant)
 
     def _learn_substitutions(self) -> None:
         """Words the model itself treats as interchangeable, per intent.

@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -182,6 +182,46 @@ class ThrowawayCA:
             self._ec_key = ec.generate_private_key(ec.SECP256R1())
         return self._ec_key
 
+    @staticmethod
+    def _skeleton(
+        subject: x509.Name,
+        issuer_name: x509.Name,
+        key: _PrivateKey,
+        issuer_public: Any,
+        not_before: datetime,
+        not_after: datetime,
+        *,
+        ca: bool,
+        key_encipherment: bool = False,
+    ) -> x509.CertificateBuilder:
+        """What CA and leaf certificates share; only the CA bit and key usages differ."""
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=not ca,
+                    content_commitment=False,
+                    key_encipherment=key_encipherment,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=ca,
+                    crl_sign=ca,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), False)
+        )
+
     def _ca_cert(
         self,
         common_name: str,
@@ -197,31 +237,8 @@ class ThrowawayCA:
             if issuer is None
             else (issuer[0].subject, issuer[1], issuer[1].public_key())
         )
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=False,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), False)
+        builder = self._skeleton(
+            subject, issuer_name, key, issuer_public, not_before, not_after, ca=True
         )
         return builder.sign(signing_key, hashes.SHA256())
 
@@ -249,36 +266,16 @@ class ThrowawayCA:
         else:
             issuer_cert, issuer_key = self.intermediate_cert, self.intermediate_key
             issuer_name = issuer_cert.subject
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=leaf_key != "ec",
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-                False,
-            )
-        )
+        builder = self._skeleton(
+            subject,
+            issuer_name,
+            key,
+            issuer_key.public_key(),
+            not_before,
+            not_after,
+            ca=False,
+            key_encipherment=leaf_key != "ec",
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         if san:
             builder = builder.add_extension(
                 x509.SubjectAlternativeName([x509.DNSName(name) for name in san]), critical=False
