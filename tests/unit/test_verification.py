@@ -1,7 +1,7 @@
 """Alexa request verification: every rule on its own, the cache, the download, and fuzzing.
 
 Requests are signed by a throwaway CA (skill.testing.alexa_ca) because nobody outside Amazon
-holds Alexa's key; Amazon's real 2023 chain (../shared/vectors) proves the chain logic on the
+holds Alexa's key; Amazon's real 2023 chain (tests/vectors, public data shipped with the repository) proves the chain logic on the
 real thing. The verifier's clock is pinned to NOW so that no test depends on the wall clock.
 """
 
@@ -36,7 +36,7 @@ from skill.verification import (
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 SKILL_ID = "amzn1.ask.skill.test"
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 AMAZON_CHAIN = VECTORS / "echo-api-chain-2023.pem"
 GARBAGE_CERT = b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
 
@@ -99,8 +99,8 @@ def body() -> bytes:
 def amazon_chain() -> bytes:
     if not AMAZON_CHAIN.is_file():
         pytest.fail(
-            f"The real Amazon chain {AMAZON_CHAIN} is missing; the shared/ directory must sit "
-            "beside the repository root (shared/vectors/echo-api-chain-2023.pem)."
+            f"The real Amazon chain {AMAZON_CHAIN} is missing from the checkout; "
+            "it ships with the repository as tests/vectors/echo-api-chain-2023.pem."
         )
     return AMAZON_CHAIN.read_bytes()
 
