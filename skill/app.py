@@ -150,6 +150,14 @@ class CornerShopSkill:
                 "The request's application id does not match ALEXA_SKILL_ID, so it was refused."
             )
 
+    def renew_after_restore(self) -> None:
+        """Renew what must be unique per execution environment after a Lambda SnapStart
+        restore: the store's network connections and cached credentials. Stores without
+        any (memory, SQLite) have nothing to renew."""
+        renew = getattr(self.store, "renew_connections", None)
+        if callable(renew):
+            renew()
+
     def close(self) -> None:
         self.store.close()
 

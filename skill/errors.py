@@ -18,7 +18,9 @@ mapped at the module that owns that library, with ``raise ... from exc``::
     │   ├── EmptyCart
     │   └── InvalidStatusChange
     ├── StoreError             storage is unreachable or failed; data left as it was
-    │   └── OrderNotFound
+    │   ├── OrderNotFound
+    │   ├── StoreNotFound      a read-only command named a store that does not exist
+    │   └── CorruptRecord      a stored record broke the domain's rules when read back
     └── PackagingError         `cornershop package` could not build an artifact
 
 Messages are full sentences that say how to fix the problem.
@@ -95,6 +97,20 @@ class OrderNotFound(StoreError):
             f"There is no order number {number}. Run `cornershop orders` to list them."
         )
         self.number = number
+
+
+class StoreNotFound(StoreError):
+    """A command that only reads was pointed at a store that does not exist.
+
+    Read-only commands never create a store, so a mistyped path is an error rather
+    than an empty shop. The message names the store and says how to create it.
+    """
+
+
+class CorruptRecord(StoreError):
+    """A record read back from storage breaks the domain's rules (bad JSON, a negative
+    quantity, an unknown status). It is never acted on: the user hears an apology and
+    the record is left as it is for the shop to inspect."""
 
 
 class PackagingError(CornerShopError):
