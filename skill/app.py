@@ -95,19 +95,13 @@ class CornerShopSkill:
         any storage is touched). Everything else gets a valid response.
         """
         request = _request_part(envelope)
+        envelope = _upgrade_legacy(envelope, request)
+        request = envelope["request"]
         self._check_skill_id(envelope)
         request_type = request["type"]
         envelope = _scrub_session(envelope)
         if request_type not in _KNOWN_TYPES:
             return _bare_response(envelope)
-        system = (
-            envelope.get("context", {}).get("System")
-            if isinstance(envelope.get("context"), dict)
-            else None
-        )
-        if not isinstance(system, dict):
-            # Every real Alexa request has context.System; the SDK reads it unguarded.
-            return _apology_response(envelope, request)
         try:
             parsed = self._serializer.deserialize(json.dumps(envelope), RequestEnvelope)
         except (
@@ -178,6 +172,63 @@ def _request_part(envelope: Any) -> dict[str, Any]:
     if not isinstance(request, dict) or not isinstance(request.get("type"), str):
         raise BadRequest("The envelope has no request.type, so it is not an Alexa request.")
     return request
+
+
+# Epoch timestamps above this are milliseconds (1e11 s is the year 5138).
+_EPOCH_MS_THRESHOLD = 100_000_000_000
+
+
+def _upgrade_legacy(envelope: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """Bring envelopes from older simulators up to today's shape, or refuse them clearly.
+
+    Two shapes are still sent by old tools: no ``context`` (the user and skill were then
+    only in ``session``), and ``request.timestamp`` as a number of seconds or milliseconds
+    since the epoch. Where the session carries the user and the application id, the
+    context is rebuilt from it (the SDK reads ``context.System`` unguarded); otherwise
+    the request cannot be attributed to anyone and is refused with :class:`BadRequest`
+    (HTTP 400). The caller's envelope is not modified.
+    """
+    stamp = request.get("timestamp")
+    if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        request = {**request, "timestamp": _iso_from_epoch(stamp)}
+        envelope = {**envelope, "request": request}
+    context = envelope.get("context")
+    system = context.get("System") if isinstance(context, dict) else None
+    if isinstance(system, dict):
+        return envelope
+    if is_silent(request.get("type")):
+        # Nothing is spoken or stored for these; a minimal context is enough for the SDK.
+        system = {}
+    else:
+        session = envelope.get("session")
+        session = session if isinstance(session, dict) else {}
+        application, user = session.get("application"), session.get("user")
+        if not (
+            isinstance(application, dict)
+            and isinstance(application.get("applicationId"), str)
+            and isinstance(user, dict)
+            and isinstance(user.get("userId"), str)
+            and user["userId"]
+        ):
+            raise BadRequest(
+                "The envelope has no context.System, and its session does not name the "
+                "application and user either. Send context.System as Alexa does."
+            )
+        system = {"application": application, "user": user}
+    base = context if isinstance(context, dict) else {}
+    return {**envelope, "context": {**base, "System": system}}
+
+
+def _iso_from_epoch(value: float) -> str:
+    seconds = value / 1000 if abs(value) >= _EPOCH_MS_THRESHOLD else value
+    try:
+        moment = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadRequest(
+            f"The request.timestamp {value!r} is not a date: send an ISO 8601 time such as "
+            "2026-12-01T10:15:00Z, or seconds or milliseconds since 1970."
+        ) from exc
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _scrub_session(envelope: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a count: give a whole number of 1 or more"
+        )
+    return value
+
+
 # -- invoke ------------------------------------------------------------------
 def cmd_invoke(args: argparse.Namespace, out: TextIO) -> int:
     from skill.app import build_skill
@@ -189,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("orders", help="list the shop's orders, or move one along")
     p.add_argument("action", nargs="?", choices=sorted(_STATUS_ACTIONS), help="new status")
     p.add_argument("number", nargs="?", type=int, help="order number")
-    p.add_argument("--limit", type=int, default=20, help="how many recent orders to list")
+    p.add_argument(
+        "--limit", type=_count, default=20, help="how many recent orders to list (1 or more)"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--store", help="store URL")
     p.set_defaults(func=cmd_orders)

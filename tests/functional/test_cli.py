@@ -101,3 +101,13 @@ def test_store_ping_unreachable_is_a_clear_error(
     code, _ = run("store", "ping", "--store", f"sqlite:///{blocker}/shop.db")
     assert code == 2
     assert "could not use its SQLite database" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "many"])
+def test_orders_limit_must_be_a_positive_count(
+    limit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run("orders", "--limit", limit, "--store", "memory://")
+    assert exit_info.value.code == 2
+    assert "give a whole number of 1 or more" in capsys.readouterr().err
