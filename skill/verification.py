@@ -17,8 +17,22 @@ network round trip and no RSA operation):
    (one hour for ``AlexaSkillEvent.*`` requests, which Alexa may deliver late),
 5. ``context.System.application.applicationId`` is our skill id (when one is configured),
 6. the certificate chain validates to a trusted root for ``echo-api.amazon.com``
-   (:func:`validate_chain`), fetched once per URL and cached until it expires,
+   (:func:`validate_chain`),
 7. the signature matches the raw body bytes under the leaf's public key.
+
+Until step 7 passes, nothing proves that Alexa sent the request: anyone can send a fresh
+timestamp, our skill id and any base64 with a certificate URL of their choosing. So the URL a
+request names must not let a forger control our downloads (see :class:`RequestVerifier`):
+
+* a chain enters the cache only after a request signed with its leaf key verified, so forged
+  requests can neither evict a chain Alexa uses nor poison its URL;
+* a URL whose download or chain failed is remembered as failed for a minute;
+* downloads of unknown URLs draw on a small budget (two at once, then one per 30 s, given back
+  when the chain is then proven by a signed request), and at most two run at a time in the
+  process; over either limit a request is refused at once, never queued;
+* each download gets 2 s of wall clock in total, whatever the fetcher does.
+
+A request naming a chain that has verified never waits for any of this.
 
 Every failure raises :class:`skill.errors.VerificationError`, whatever the input; boundaries
 answer it with HTTP 400. ``cryptography`` is imported only here (and by the test CA in
@@ -34,6 +48,7 @@ import binascii
 import http.client
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -42,6 +57,7 @@ import urllib.request
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +76,9 @@ __all__ = [
     "ALEXA_SAN",
     "CERT_HOST",
     "CERT_PATH_PREFIX",
+    "MAX_DOWNLOADS_IN_FLIGHT",
+    "DownloadPolicy",
+    "DownloadSlots",
     "RequestVerifier",
     "check_cert_url",
     "download_cert_chain",
@@ -90,10 +109,20 @@ SKILL_EVENT_TOLERANCE_S = 3600.0
 
 _SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 
+MAX_DOWNLOADS_IN_FLIGHT = 2
+"""Certificate downloads running at once in this process, across all verifiers.
+
+Alexa needs one download per process (and one more when Amazon rotates its certificate), so
+two is plenty; any more would only let forged requests tie up server threads on S3.
+"""
+
 _PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----\s.*?-----END CERTIFICATE-----", re.DOTALL)
 # Percent-encoded '.', '/' and '\' could smuggle a '..' segment past the path check if any
 # hop between us and S3 decoded them; Alexa's URLs never contain them.
 _ENCODED_PATH_TRICK = re.compile(r"%(2e|2f|5c)", re.IGNORECASE)
+# Printable ASCII without spaces. urlsplit silently deletes tabs and newlines and http.client
+# refuses control characters only once a download has started; Alexa's URLs have none.
+_URL_CHARACTERS = re.compile(r"[!-~]+")
 
 _PKCS1V15 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
@@ -113,15 +142,23 @@ def check_cert_url(url: str) -> str:
     """Check ``url`` against Alexa's rules for ``SignatureCertChainUrl``; return it normalised.
 
     The checks run before any download so that a forged request cannot make us fetch from an
-    arbitrary place (server-side request forgery) or make us pay for a download at all. The
-    returned URL is the one to fetch and to cache under: ``..``/``.`` segments and repeated
-    slashes are resolved, the scheme and host are lower-cased, and the default port is dropped,
-    so what we fetch is exactly what we checked.
+    arbitrary place (server-side request forgery) or make us pay for a download at all. Alexa's
+    URLs are plain: https, host ``s3.amazonaws.com``, port 443 if any, a path under
+    ``/echo.api/``, and no user information, query string or fragment (refused even when empty,
+    so that one S3 object cannot be named in endless spellings). The returned URL is the one to
+    fetch and to cache under: ``..``/``.`` segments and repeated slashes are resolved, the scheme
+    and host are lower-cased, and the default port is dropped, so what we fetch is exactly what
+    we checked.
     """
     if not isinstance(url, str) or not url.strip():
         raise VerificationError("The SignatureCertChainUrl header is empty.")
+    url = url.strip()
+    if not _URL_CHARACTERS.fullmatch(url):
+        raise VerificationError(
+            f"The certificate URL {url!r} contains spaces, control or non-ASCII characters."
+        )
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise VerificationError(f"The certificate URL {url!r} cannot be parsed: {exc}.") from exc
@@ -129,6 +166,11 @@ def check_cert_url(url: str) -> str:
         raise VerificationError(f"The certificate URL {url!r} does not use https.")
     if "@" in parts.netloc:
         raise VerificationError(f"The certificate URL {url!r} carries user information.")
+    # Checked on the raw text: urlsplit reports an empty query or fragment as none at all.
+    if "?" in url:
+        raise VerificationError(f"The certificate URL {url!r} has a query string.")
+    if "#" in url:
+        raise VerificationError(f"The certificate URL {url!r} has a fragment.")
     if parts.hostname != CERT_HOST:  # .hostname is lower-cased
         raise VerificationError(f"The certificate URL {url!r} is not on host {CERT_HOST}.")
     if port is not None and port != 443:
@@ -143,8 +185,7 @@ def check_cert_url(url: str) -> str:
             f"The certificate URL {url!r} does not point under {CERT_PATH_PREFIX} "
             f"(normalised path {path!r})."
         )
-    query = f"?{parts.query}" if parts.query else ""
-    return f"https://{CERT_HOST}{path}{query}"
+    return f"https://{CERT_HOST}{path}"
 
 
 def _normalise_path(path: str) -> str:
@@ -284,11 +325,14 @@ def download_cert_chain(url: str, *, timeout: float = 2.0, max_bytes: int = 6553
     """Download a certificate chain; the default ``fetch_cert_chain`` of :class:`RequestVerifier`.
 
     The limits protect the request path: Alexa waits about 8 s for an answer, so a slow S3 must
-    not hold a worker longer than ``timeout`` (applied to each network wait, and the whole body
-    is abandoned once reading it took longer than ``timeout``), and a chain is a few KB, so
-    anything above ``max_bytes`` is refused without reading it all. Redirects are not followed.
-    URL rules are *not* checked here (:func:`check_cert_url` does that before calling), which
-    lets tests point this at a local ``http://`` server; only http and https are allowed.
+    not hold a worker long, and a chain is a few KB, so anything above ``max_bytes`` is refused
+    without reading it all. Here ``timeout`` bounds each network wait (connect, each read) and
+    the body is abandoned once reading it took longer than ``timeout``; that alone is not a
+    total bound (a name lookup has no timeout, and headers trickling in reset each wait), so
+    :class:`RequestVerifier` runs every fetch in a thread of its own and stops waiting for it
+    after its policy's total ``timeout``. Redirects are not followed. URL rules are *not*
+    checked here (:func:`check_cert_url` does that before calling), which lets tests point this
+    at a local ``http://`` server; only http and https are allowed.
     """
     scheme = url.split(":", 1)[0].lower()
     if scheme not in ("http", "https"):
@@ -344,37 +388,125 @@ def download_cert_chain(url: str, *, timeout: float = 2.0, max_bytes: int = 6553
 # --------------------------------------------------------------------------- verifier
 
 
-class _CachedKey:
-    """A validated chain reduced to what later requests need: the key and when to drop it."""
+@dataclass(frozen=True)
+class DownloadPolicy:
+    """How much certificate downloading a :class:`RequestVerifier` allows itself.
 
-    __slots__ = ("expires", "public_key")
+    ``timeout``: seconds of wall clock per download, in total, whatever the fetcher does.
+    ``burst`` and ``refill_seconds``: a token bucket for downloads of URLs without a verified
+    chain; ``burst`` may run back to back, then one more per ``refill_seconds``. A token is
+    given back when a signed request proves the downloaded chain, so Alexa's own traffic never
+    spends the budget; only downloads that no signed request vindicates (forgeries) do.
+    ``failure_ttl``: seconds a URL whose download or chain failed is refused without retrying.
+    """
+
+    timeout: float = 2.0
+    burst: int = 2
+    refill_seconds: float = 30.0
+    failure_ttl: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("timeout", "refill_seconds", "failure_ttl"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ConfigError(f"DownloadPolicy needs a positive {name}, not {value!r}.")
+        if self.burst < 1:
+            raise ConfigError(f"DownloadPolicy needs a burst of at least 1, not {self.burst}.")
+
+
+class DownloadSlots:
+    """A cap on downloads in flight, taken without waiting: full means refuse, not queue.
+
+    One instance (``MAX_DOWNLOADS_IN_FLIGHT`` slots) is shared by every verifier in the process
+    unless a verifier is given its own. A slot is held until the fetch really returns, even
+    when the request that started it stopped waiting at the deadline, so the cap counts the
+    threads actually tied up on S3.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ConfigError(f"DownloadSlots needs a limit of at least 1, not {limit}.")
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._taken = 0
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._taken
+
+    def try_acquire(self) -> bool:
+        with self._lock:
+            if self._taken >= self.limit:
+                return False
+            self._taken += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._taken <= 0:
+                raise RuntimeError("DownloadSlots.release() called more often than acquired.")
+            self._taken -= 1
+
+
+_PROCESS_SLOTS = DownloadSlots(MAX_DOWNLOADS_IN_FLIGHT)
+
+_CANDIDATES = 8
+"""Validated chains no signed request has used yet; a few, so forgeries cannot grow memory."""
+
+_FAILURES = 256
+"""Failed URLs remembered at once; the download budget keeps the real number far lower."""
+
+
+class _Chain:
+    """A validated chain reduced to what later requests need."""
+
+    __slots__ = ("expires", "public_key", "refund")
 
     def __init__(self, public_key: rsa.RSAPublicKey, expires: datetime) -> None:
         self.public_key = public_key
         self.expires = expires
+        self.refund = True  # the download's budget token, owed back once a request proves it
 
 
 class _Flight:
     """One in-progress fetch+validate that other threads wanting the same URL wait for."""
 
-    __slots__ = ("done", "error", "public_key")
+    __slots__ = ("chain", "done", "error")
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.public_key: rsa.RSAPublicKey | None = None
+        self.chain: _Chain | None = None
         self.error: VerificationError | None = None
 
 
 class RequestVerifier:
     """Checks Alexa's signature, certificate chain, timestamp and skill id on each request.
 
-    Build one per process and share it between threads: it caches each validated chain's public
-    key per URL (a bounded LRU, until the chain's earliest ``notAfter``) and makes sure that many
-    simultaneous first requests for one URL cause a single download.
+    Build one per process and share it between threads. Certificate URLs are kept in three
+    places, all behind one lock and all bounded:
+
+    * **verified**: URL -> key of a chain whose leaf signed a request that passed every check;
+      an LRU of ``cache_size``, each entry dropped at its path's earliest ``notAfter``. Only a
+      verified request inserts or refreshes an entry, so no forgery can evict or replace one,
+      and a request naming a verified URL never downloads, waits or spends anything.
+    * **candidates**: a few chains that downloaded and validated but have not signed a request
+      yet (a forger may name Amazon's real URL first); the next genuine request promotes one.
+      A signature mismatch never marks a URL failed: one forged request naming the real URL
+      would otherwise lock Alexa out.
+    * **failed**: URLs whose download or chain failed, refused without a download for
+      ``download_policy.failure_ttl`` seconds.
+
+    Anything else needs a download: one per URL at a time (concurrent requests for it wait for
+    that one), only if the policy's budget has a token and the process has a free slot in
+    ``download_slots`` (otherwise refused at once), and for at most ``download_policy.timeout``
+    seconds. A refusal for lack of budget or slots is not remembered as a failure.
 
     ``skill_id`` None accepts any application id (for local tools only). ``trust_roots`` is a
     PEM bundle (certifi's when None), ``fetch_cert_chain`` downloads a chain (defaults to
-    :func:`download_cert_chain`), and ``clock`` returns the current time as an aware datetime.
+    :func:`download_cert_chain`), ``clock`` returns the current time as an aware datetime
+    (for timestamps and certificate validity), and ``monotonic`` returns seconds for the
+    budget and the failure memory (``time.monotonic`` when None).
     """
 
     def __init__(
@@ -385,18 +517,29 @@ class RequestVerifier:
         fetch_cert_chain: Callable[[str], bytes] | None = None,
         clock: Callable[[], datetime] | None = None,
         cache_size: int = 16,
+        download_policy: DownloadPolicy | None = None,
+        download_slots: DownloadSlots | None = None,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         if cache_size < 1:
             raise ConfigError(f"RequestVerifier needs cache_size of at least 1, not {cache_size}.")
         self._skill_id = skill_id
         self._trust_roots_pem = trust_roots
-        self._fetch: Fetcher = fetch_cert_chain or download_cert_chain
+        self._policy = download_policy or DownloadPolicy()
+        self._fetch: Fetcher = fetch_cert_chain or self._default_fetch
         self._clock: Clock = clock or _utcnow
+        self._monotonic = monotonic or time.monotonic
+        self._slots = download_slots or _PROCESS_SLOTS
         self._cache_size = cache_size
         self._store: Store | None = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, _CachedKey] = OrderedDict()
+        self._verified: OrderedDict[str, _Chain] = OrderedDict()
+        self._candidates: OrderedDict[str, _Chain] = OrderedDict()
+        self._failed: OrderedDict[str, tuple[float, str]] = OrderedDict()  # url -> (until, why)
         self._flights: dict[str, _Flight] = {}
+        self._tokens = float(self._policy.burst)
+        self._tokens_at = self._monotonic()
+        self._warned_budget_at: float | None = None
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         """Raise :class:`VerificationError` unless the request provably comes from Alexa now."""
@@ -413,14 +556,15 @@ class RequestVerifier:
         _check_timestamp(envelope, now)
         if self._skill_id is not None:
             _check_application_id(envelope, self._skill_id)
-        public_key = self._public_key(url, now)
+        chain = self._chain(url, now)
         try:
-            public_key.verify(signature, bytes(body), _PKCS1V15, _SHA256)
+            chain.public_key.verify(signature, bytes(body), _PKCS1V15, _SHA256)
         except InvalidSignature as exc:
             raise VerificationError(
                 "The Signature-256 header does not match the request body "
                 "under the certificate's key."
             ) from exc
+        self._proven(url, chain)
 
     # -- internals
 
@@ -428,53 +572,101 @@ class RequestVerifier:
         now = self._clock()
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now
 
-    def _public_key(self, url: str, now: datetime) -> rsa.RSAPublicKey:
-        """Return the cached key for ``url`` or fetch+validate it, once across threads."""
+    def _default_fetch(self, url: str) -> bytes:
+        return download_cert_chain(url, timeout=self._policy.timeout)
+
+    def _chain(self, url: str, now: datetime) -> _Chain:
+        """The chain for ``url``: verified, candidate, or fetched+validated once across threads."""
         with self._lock:
-            entry = self._cache.get(url)
-            if entry is not None:
-                if now < entry.expires:
-                    self._cache.move_to_end(url)
-                    return entry.public_key
-                del self._cache[url]
+            for area in (self._verified, self._candidates):
+                chain = area.get(url)
+                if chain is not None:
+                    if now < chain.expires:
+                        return chain  # no LRU refresh: only a verified request earns one
+                    del area[url]
+            clock = self._monotonic()
+            failure = self._failed.get(url)
+            if failure is not None:
+                if clock < failure[0]:
+                    raise VerificationError(failure[1])
+                del self._failed[url]
             flight = self._flights.get(url)
             leader = flight is None
             if flight is None:
+                self._admit_download(url, clock)
                 flight = self._flights[url] = _Flight()
         if not leader:
             flight.done.wait()
-            if flight.public_key is not None:
-                return flight.public_key
+            if flight.chain is not None:
+                return flight.chain
             reason = str(flight.error) if flight.error else "The certificate check failed."
             raise VerificationError(reason) from flight.error
         try:
-            public_key, expires = self._fetch_and_validate(url, now)
+            chain = self._download_and_validate(url, now)
         except VerificationError as exc:
             flight.error = exc
+            with self._lock:
+                self._remember_failure(url, str(exc))
             raise
         else:
-            flight.public_key = public_key
+            flight.chain = chain
             with self._lock:
-                self._cache[url] = _CachedKey(public_key, expires)
-                self._cache.move_to_end(url)
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-            return public_key
+                _put(self._candidates, url, chain, _CANDIDATES)
+            return chain
         finally:
             with self._lock:
                 del self._flights[url]
             flight.done.set()
 
-    def _fetch_and_validate(self, url: str, now: datetime) -> tuple[rsa.RSAPublicKey, datetime]:
-        try:
-            pem = self._fetch(url)
-        except VerificationError:
-            raise
-        except Exception as exc:  # an injected fetcher may raise anything; fail closed
+    def _admit_download(self, url: str, clock: float) -> None:
+        """Take a budget token and a process slot, or refuse at once (caller holds the lock)."""
+        policy = self._policy
+        elapsed = max(0.0, clock - self._tokens_at)
+        self._tokens = min(float(policy.burst), self._tokens + elapsed / policy.refill_seconds)
+        self._tokens_at = clock
+        if self._tokens < 1.0:
+            wait = math.ceil((1.0 - self._tokens) * policy.refill_seconds)
+            if self._warned_budget_at is None or clock - self._warned_budget_at >= wait:
+                # Once per refill at most: in a flood, one line per forged request would be
+                # a second flood, in the logs.
+                self._warned_budget_at = clock
+                log.warning(
+                    "Refusing certificate downloads for unknown URLs for %d s: the download "
+                    "budget is spent (many requests naming new certificate URLs).",
+                    wait,
+                )
             raise VerificationError(
-                f"The certificate chain could not be fetched from {url}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
+                f"The certificate chain at {url} was not downloaded: too many new certificate "
+                f"URLs were tried recently. Try again in {wait} s."
+            )
+        if not self._slots.try_acquire():
+            raise VerificationError(
+                f"The certificate chain at {url} was not downloaded: {self._slots.limit} "
+                "downloads are already in progress. Try again shortly."
+            )
+        self._tokens -= 1.0
+
+    def _remember_failure(self, url: str, reason: str) -> None:
+        clock = self._monotonic()
+        while self._failed:  # entries share one TTL, so the oldest expire first
+            oldest = next(iter(self._failed.values()))
+            if oldest[0] > clock:
+                break
+            self._failed.popitem(last=False)
+        _put(self._failed, url, (clock + self._policy.failure_ttl, reason), _FAILURES)
+
+    def _proven(self, url: str, chain: _Chain) -> None:
+        """A request signed by ``chain``'s leaf passed every check: cache it as verified."""
+        with self._lock:
+            if self._candidates.get(url) is chain:
+                del self._candidates[url]
+            _put(self._verified, url, chain, self._cache_size)
+            if chain.refund:
+                chain.refund = False
+                self._tokens = min(float(self._policy.burst), self._tokens + 1.0)
+
+    def _download_and_validate(self, url: str, now: datetime) -> _Chain:
+        pem = self._fetch_within_deadline(url)
         if not isinstance(pem, bytes):
             raise VerificationError(
                 f"The certificate fetcher returned {type(pem).__name__} for {url}, not bytes."
@@ -493,7 +685,47 @@ class RequestVerifier:
                 f"The signing certificate has a {type(public_key).__name__} key; "
                 "Alexa signs with RSA."
             )
-        return public_key, expires
+        return _Chain(public_key, expires)
+
+    def _fetch_within_deadline(self, url: str) -> object:
+        """Run the fetcher in its own thread and wait at most the policy's timeout for it.
+
+        The caller already holds a download slot; the thread gives it back when the fetcher
+        really returns, so a fetch abandoned at the deadline still counts against the cap.
+        """
+        outcome: list[object] = []
+        finished = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome.append(self._fetch(url))
+            except BaseException as exc:  # handed over to the waiting request thread
+                outcome.append(exc)
+            finally:
+                self._slots.release()
+                finished.set()
+
+        try:
+            threading.Thread(target=run, name="cert-chain-download", daemon=True).start()
+        except RuntimeError as exc:  # the process cannot start another thread
+            self._slots.release()
+            raise VerificationError(
+                f"The certificate chain download from {url} could not start: {exc}."
+            ) from exc
+        if not finished.wait(self._policy.timeout):
+            raise VerificationError(
+                f"The certificate chain download from {url} took more than "
+                f"{self._policy.timeout:g} s."
+            )
+        result = outcome[0]
+        if isinstance(result, VerificationError):
+            raise result
+        if isinstance(result, BaseException):  # an injected fetcher may raise anything
+            raise VerificationError(
+                f"The certificate chain could not be fetched from {url}: "
+                f"{type(result).__name__}: {result}"
+            ) from result
+        return result
 
     def _trust_store(self) -> Store:
         if self._trust_roots_pem is None:
@@ -504,6 +736,14 @@ class RequestVerifier:
                     load_trust_roots(self._trust_roots_pem), "the trust_roots given"
                 )
             return self._store
+
+
+def _put(area: OrderedDict[str, Any], key: str, value: Any, bound: int) -> None:
+    """Insert or refresh ``key`` as most recent, dropping the least recent beyond ``bound``."""
+    area[key] = value
+    area.move_to_end(key)
+    while len(area) > bound:
+        area.popitem(last=False)
 
 
 # --------------------------------------------------------------------------- envelope checks

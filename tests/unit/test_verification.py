@@ -1,8 +1,10 @@
 """Alexa request verification: every rule on its own, the cache, the download, and fuzzing.
 
 Requests are signed by a throwaway CA (skill.testing.alexa_ca) because nobody outside Amazon
-holds Alexa's key; Amazon's real 2023 chain (tests/vectors, public data shipped with the repository) proves the chain logic on the
-real thing. The verifier's clock is pinned to NOW so that no test depends on the wall clock.
+holds Alexa's key; Amazon's real 2023 chain (tests/vectors, public data shipped with the
+repository) proves the chain logic on the real thing. The verifier's clock is pinned to NOW so
+that no test depends on the wall clock. Floods of forged requests are in
+test_verification_flood.py.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from skill.testing.alexa_ca import DEFAULT_URL, CountingFetcher, ThrowawayCA, en
 from skill.verification import (
     ALEXA_SAN,
     CERT_HOST,
+    DownloadPolicy,
     RequestVerifier,
     check_cert_url,
     download_cert_chain,
@@ -73,6 +76,8 @@ def make_verifier(ca: ThrowawayCA, fetcher: CountingFetcher) -> MakeVerifier:
         clock: Callable[[], datetime] = lambda: NOW,
         trust_roots: bytes | None = None,
         cache_size: int = 16,
+        monotonic: Callable[[], float] | None = None,
+        policy: DownloadPolicy | None = None,
     ) -> RequestVerifier:
         return RequestVerifier(
             skill_id,
@@ -80,6 +85,8 @@ def make_verifier(ca: ThrowawayCA, fetcher: CountingFetcher) -> MakeVerifier:
             fetch_cert_chain=fetcher if fetch is None else fetch,
             clock=clock,
             cache_size=cache_size,
+            monotonic=monotonic,
+            download_policy=policy,
         )
 
     return make
@@ -311,6 +318,18 @@ def test_good_cert_urls_are_accepted_and_normalised(
         ("https://[s3.amazonaws.com/echo.api/x", "cannot be parsed"),
         ("ftp://s3.amazonaws.com/echo.api/x", "does not use https"),
         ("/echo.api/echo-api-cert.pem", "does not use https"),
+        ("https://s3.amazonaws.com/echo.api/echo-api-cert.pem?v=2", "has a query string"),
+        ("https://s3.amazonaws.com/echo.api/echo-api-cert.pem?", "has a query string"),
+        ("https://s3.amazonaws.com?/echo.api/echo-api-cert.pem", "has a query string"),
+        ("https://s3.amazonaws.com/echo.api/echo-api-cert.pem#top", "has a fragment"),
+        ("https://s3.amazonaws.com/echo.api/echo-api-cert.pem#", "has a fragment"),
+        ("https://user:pw@s3.amazonaws.com/echo.api/x", "carries user information"),
+        ("https://@s3.amazonaws.com/echo.api/x", "carries user information"),
+        ("https://s3.amazonaws.com/echo.api/echo-api\ncert.pem", "control or non-ASCII"),
+        ("https://s3.amazonaws.com/echo.api/echo-api\tcert.pem", "control or non-ASCII"),
+        ("https://s3.amazonaws.com/echo.api/echo api.pem", "spaces, control"),
+        ("https://s3.amazonaws.com/echo.api/\x00.pem", "control or non-ASCII"),
+        ("https://s3.amazonaws.com/echo.api/écho.pem", "non-ASCII"),
     ],
 )
 def test_bad_cert_urls_are_rejected_before_any_download(
@@ -646,24 +665,40 @@ def test_cache_expires_with_the_leaf(ca: ThrowawayCA, make_verifier: MakeVerifie
     assert fetch.calls == 2
 
 
-def test_failed_fetch_is_not_cached(
+def test_failed_fetch_is_remembered_for_a_short_time(
     ca: ThrowawayCA, make_verifier: MakeVerifier, body: bytes
 ) -> None:
+    # Semantics changed on purpose (issue 10): a failed URL used to be retried on the very
+    # next request, so forged requests naming it cost a download each.
+    # GIVEN a download that fails once, then would succeed
     fetch = _SequenceFetcher(OSError("connection reset"), ca.chain_pem())
-    verifier = make_verifier(fetch=fetch)
+    clock = [0.0]
+    verifier = make_verifier(fetch=fetch, monotonic=lambda: clock[0])
     with pytest.raises(VerificationError, match="could not be fetched"):
         verifier.verify(ca.headers(body), body)
+    # WHEN asked again within the failure TTL THEN it is refused without a download
+    clock[0] = DownloadPolicy().failure_ttl - 1
+    with pytest.raises(VerificationError, match="could not be fetched"):
+        verifier.verify(ca.headers(body), body)
+    assert fetch.calls == 1
+    # AND once the TTL has passed the URL is tried again
+    clock[0] = DownloadPolicy().failure_ttl + 1
     verifier.verify(ca.headers(body), body)
     assert fetch.calls == 2
 
 
-def test_failed_validation_is_not_cached(
+def test_failed_validation_is_remembered_for_a_short_time(
     ca: ThrowawayCA, make_verifier: MakeVerifier, body: bytes
 ) -> None:
+    # Semantics changed on purpose (issue 10), as for a failed fetch.
     fetch = _SequenceFetcher(ca.chain_pem(san=("example.com",)), ca.chain_pem())
-    verifier = make_verifier(fetch=fetch)
-    with pytest.raises(VerificationError, match="no matching subjectAltName"):
-        verifier.verify(ca.headers(body), body)
+    clock = [0.0]
+    verifier = make_verifier(fetch=fetch, monotonic=lambda: clock[0])
+    for _ in range(3):
+        with pytest.raises(VerificationError, match="no matching subjectAltName"):
+            verifier.verify(ca.headers(body), body)
+    assert fetch.calls == 1
+    clock[0] = DownloadPolicy().failure_ttl + 1
     verifier.verify(ca.headers(body), body)
     assert fetch.calls == 2
 
