@@ -120,6 +120,19 @@ def cmd_store(args: argparse.Namespace, out: TextIO) -> int:
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+def _port_number(text: str) -> int:
+    """argparse type of ``--port``: a TCP port, 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a TCP port; give a number from 1 to 65535, e.g. --port 8000."
+        )
+    return port
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     import ipaddress
 
@@ -149,12 +162,23 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         console = WebConsole(skill)
     app = create_app(settings, skill=skill, dev_console=console)
     mode = "development (simulator page at /)" if settings.dev_mode else "production"
-    out.write(
-        f"Corner Shop on http://{args.host}:{args.port}/alexa, {mode}, "
-        f"verification {'on' if settings.verify_requests else 'OFF'}, store {settings.store_url}\n"
-    )
-    out.flush()
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    # Development mode too runs under waitress, not Flask's development server: the
+    # page then behaves as production does, and Flask's server adds nothing here
+    # (its reloader and debugger stay off in a process that serves a store).
+    from skill.server import Server, serve
+
+    def announce(server: Server) -> None:
+        out.write(
+            f"Corner Shop on {server.url}/alexa, {mode}, "
+            f"verification {'on' if settings.verify_requests else 'OFF'}, "
+            f"store {settings.store_url}\n"
+        )
+        out.flush()
+
+    try:
+        serve(app, host=args.host, port=args.port, announce=announce)
+    finally:
+        skill.close()
     return 0
 
 
@@ -214,9 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="store URL (default: CORNERSHOP_STORE or the SQLite file)")
     p.set_defaults(func=cmd_store)
 
-    p = sub.add_parser("serve", help="run the web service (POST /alexa) for a local endpoint")
+    p = sub.add_parser(
+        "serve", help="run the web service (POST /alexa) under waitress, for production too"
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    p.add_argument("--port", type=_port_number, default=5000, help="port (default 5000)")
     p.add_argument(
         "--no-verify",
         action="store_true",

@@ -29,6 +29,7 @@ HOMES = {
     "botocore": {"skill/store/dynamodb.py"},
     "cryptography": {"skill/verification.py", "skill/testing/alexa_ca.py"},
     "sqlite3": {"skill/store/sqlite.py"},
+    "waitress": {"skill/server.py"},
 }
 
 
