@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -156,7 +157,8 @@ _TRANSACT_ACTIONS = {
 
 
 def actions_the_store_uses() -> set[str]:
-    """The IAM actions behind every ``self._call("operation", ...)`` in the store."""
+    """The IAM actions behind every ``self._call("operation", ...)`` (and ``_write``, the
+    same for writes) in the store."""
     tree = ast.parse(Path(dynamodb.__file__).read_text("utf-8"))
     operations: set[str] = set()
     transact_keys: set[str] = set()
@@ -164,7 +166,7 @@ def actions_the_store_uses() -> set[str]:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "_call"
+            and node.func.attr in {"_call", "_write"}
             and node.args
             and isinstance(node.args[0], ast.Constant)
         ):
@@ -209,9 +211,11 @@ def test_function_matches_what_cornershop_package_builds() -> None:
     function = the_function(template)["Properties"]
     (layer,) = resources_of_type(template, "AWS::Serverless::LayerVersion").values()
     layer_props = layer["Properties"]
-    # Runtime and architecture are the ones the layer's wheels are built for.
-    assert function["Runtime"] == f"python{packaging.DEFAULT_PYTHON}"
+    # Runtime and architecture are the ones the layer's locks and bytecode are made for.
+    assert function["Runtime"] == f"python{packaging.target_python_version(REPO)}"
     assert function["Runtime"] in {"python3.12", "python3.13"}
+    for arch in packaging.ARCHITECTURES:
+        packaging.check_lock(REPO, arch)  # made for this Runtime, else PackagingError
     assert function["Architectures"] == [packaging.DEFAULT_ARCH] == ["arm64"]
     assert function["Runtime"] in layer_props["CompatibleRuntimes"]
     assert layer_props["CompatibleArchitectures"] == function["Architectures"]
@@ -238,8 +242,9 @@ def test_function_environment_and_alexa_trigger() -> None:
     alexa = [e for e in function["Events"].values() if e["Type"] == "AlexaSkill"]
     assert alexa == [{"Type": "AlexaSkill", "Properties": {"SkillId": {"Ref": "SkillId"}}}]
     assert template["Parameters"]["SkillId"]["Type"] == "String"
+    # The skill's endpoint is the alias, where SnapStart applies (never $LATEST).
     outputs = template["Outputs"]
-    assert outputs["FunctionArn"]["Value"] == {"Fn::GetAtt": ["Function", "Arn"]}
+    assert outputs["FunctionArn"]["Value"] == {"Ref": "Function.Alias"}
 
 
 def test_web_service_is_optional_and_serves_two_routes() -> None:
@@ -258,9 +263,79 @@ def test_web_service_is_optional_and_serves_two_routes() -> None:
     }
     assert routes == {"POST /alexa", "GET /healthz"}
     (integration,) = (r for r in web.values() if r["Type"] == "AWS::ApiGatewayV2::Integration")
-    assert integration["Properties"]["IntegrationUri"] == {"Fn::GetAtt": ["Function", "Arn"]}
+    assert integration["Properties"]["IntegrationUri"] == {"Ref": "Function.Alias"}
     assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+    permissions = [r for r in web.values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert [p["Properties"]["FunctionName"] for p in permissions] == [
+        {"Ref": "Function.Alias"}
+    ] * len(permissions)
     # The function's own events add no HTTP API (it would not honour the condition).
     events = the_function(template)["Properties"]["Events"].values()
     assert {e["Type"] for e in events} == {"AlexaSkill"}
     assert template["Outputs"]["WebServiceUrl"]["Condition"] == "WebService"
+
+
+# -- SnapStart and the alias ----------------------------------------------------------------
+def test_snapstart_is_offered_off_by_default_for_published_versions() -> None:
+    template = load_template()
+    parameter = template["Parameters"]["EnableSnapStart"]
+    # off by default: SnapStart for Python is billed per cached snapshot and per restore
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("false", ["true", "false"])
+    assert template["Conditions"]["SnapStart"] == {
+        "Fn::Equals": [{"Ref": "EnableSnapStart"}, "true"]
+    }
+    function = the_function(template)["Properties"]
+    assert function["SnapStart"] == {
+        "ApplyOn": {"Fn::If": ["SnapStart", "PublishedVersions", "None"]}
+    }
+    # SnapStart needs published versions, and Python 3.12 or later
+    assert function["AutoPublishAlias"] == "live"
+    assert function["AutoPublishAliasAllProperties"] is True
+    major, minor = (int(n) for n in function["Runtime"].removeprefix("python").split("."))
+    assert (major, minor) >= (3, 12)
+
+
+def _refs(node: Any) -> set[str]:
+    """Names referenced anywhere in ``node``: Ref, GetAtt, ${...} in Sub, and conditions."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value.split(".")[0])
+            elif key == "Fn::GetAtt":
+                found.add(value[0])
+            elif key == "Fn::Sub" and isinstance(value, str):
+                found |= {n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", value)}
+            elif key == "Fn::If":
+                found.add(value[0])
+                found |= _refs(value[1:])
+            else:
+                found |= _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _refs(value)
+    return found
+
+
+def test_a_changed_parameter_or_layer_publishes_a_new_version() -> None:
+    # SAM publishes a version when the function's properties change as written, so a new
+    # parameter value or layer would leave the alias on a version with the old settings.
+    # Every parameter and layer the function's configuration depends on (directly or
+    # through a condition) must therefore be named in the version's description, whose
+    # change makes CloudFormation publish a new version.
+    template = load_template()
+    properties = dict(the_function(template)["Properties"])
+    description = properties.pop("VersionDescription")
+    properties.pop("Events")  # the trigger is not part of a version
+    parameters = set(template["Parameters"])
+    conditions = template["Conditions"]
+    depends = set()
+    for name in _refs(properties):
+        if name in conditions:
+            depends |= _refs(conditions[name]) & parameters
+        elif name in parameters or template["Resources"].get(name, {}).get("Type") == (
+            "AWS::Serverless::LayerVersion"
+        ):
+            depends.add(name)
+    assert {"SkillId", "EnableSnapStart", "DependenciesLayer"} <= depends
+    assert depends <= _refs(description), depends - _refs(description)
