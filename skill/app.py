@@ -6,6 +6,7 @@ specific request types and intents first, then the catch-alls.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from ask_sdk_model.request import Request
 
 from skill import logs
 from skill.config import Settings
+from skill.deadline import request_deadline
 from skill.errors import BadRequest, ForeignSkillError
 from skill.handlers.base import MAX_SESSION_BYTES, SESSION_KEYS, Services, ShopHandler
 from skill.handlers.builtins import (
@@ -88,12 +90,16 @@ class CornerShopSkill:
         self._serializer = sdk_skill.serializer
 
     def handle(self, envelope: Any, context: Any = None) -> dict[str, Any]:
-        """Run one request envelope through the skill.
+        """Run one request envelope through the skill, within the request's time budget.
 
         Raises :class:`BadRequest` for something that is not an Alexa envelope at
         all, and :class:`ForeignSkillError` for another skill's request (before
         any storage is touched). Everything else gets a valid response.
         """
+        with request_deadline(_request_budget(context)):
+            return self._handle(envelope, context)
+
+    def _handle(self, envelope: Any, context: Any) -> dict[str, Any]:
         request = _request_part(envelope)
         envelope = _upgrade_legacy(envelope, request)
         request = envelope["request"]
@@ -154,6 +160,23 @@ class CornerShopSkill:
 
     def close(self) -> None:
         self.store.close()
+
+
+# The whole request's store calls must end in time for Alexa to hear an answer (or an
+# apology) promptly; each store call also has its own, shorter deadline.
+REQUEST_BUDGET_S = 3.0
+# Kept back under Lambda so the response is returned before the function times out.
+LAMBDA_MARGIN_S = 0.5
+
+
+def _request_budget(context: Any) -> float:
+    budget = REQUEST_BUDGET_S
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining_ms):
+        # A context object that is not Lambda's keeps the default budget.
+        with contextlib.suppress(TypeError, ValueError):
+            budget = min(budget, float(remaining_ms()) / 1000 - LAMBDA_MARGIN_S)
+    return max(budget, 0.0)
 
 
 def application_id(envelope: Mapping[str, Any]) -> str | None:

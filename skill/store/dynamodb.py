@@ -17,81 +17,201 @@ to ten digits so that the sort key orders like the number::
                                                    last_order (N), recent_writes (L), updated_at
     SHOP#<shop>                 COUNTER            value (N): the last order number issued
     SHOP#<shop>                 ORDER#<n>          number, user_id, status, created_at,
-                                                   body (Order.to_data() as JSON)
-    REQ#<shop>#<request id>     CHECKOUT           order_number (N), expires_at (N, TTL: 24 h)
+                                                   body (Order.to_data() as JSON),
+                                                   write_token (the checkout attempt's)
+    REQ#<shop>#<user>           CHECKOUT#<req id>  order_number (N), user_id, created_at,
+                                                   expires_at (N, TTL: 24 h)
 
 * **Carts** use optimistic concurrency: read (consistent), apply the pure change,
   write with ``version = :read`` (``attribute_not_exists`` for a new cart), retry
-  on conflict with jittered backoff. Each write also appends a random token to
-  ``recent_writes`` (the last 16 are kept): if a write commits but its response is
-  lost and botocore's retry then fails the condition, the next read finds the
-  token and the change is not applied twice.
+  on conflict with jittered backoff. Each write also puts a write token in
+  ``recent_writes``, in the same conditional write (the last
+  :data:`~skill.store.base.RECENT_REQUEST_IDS` are kept): a digest of the Alexa
+  request id when there is one, else a random token. A write whose token is
+  already there has been applied and is not applied again (see Guarantees).
 * **The last order of a user** is a pointer, ``last_order`` on the user's cart item,
   set by the checkout transaction. A GetItem on it is strongly consistent ("where
   is my order?" right after checkout finds it), which a GSI would not be.
 * **Checkout** is one ``TransactWriteItems``: put the order (``attribute_not_exists``),
   empty the cart and set ``last_order`` (``version = :read``), bump the counter
   (``value = :read``, or ``attribute_not_exists`` for order :data:`FIRST_ORDER_NUMBER`)
-  and put the request record (``attribute_not_exists``). All or nothing. Before it,
-  one ``TransactGetItems`` reads the request record, the cart and the counter; a
-  request record found there returns its order (the idempotent replay). When the
-  transaction is cancelled by a condition or a conflict, the loop reads again: then
-  the request record (same request id, another thread won) returns that order, an
-  emptied cart raises :class:`EmptyCart`, and a moved counter just retries.
+  and, when there is a request id, put the request record (``attribute_not_exists``).
+  All or nothing. Before it, one ``TransactGetItems`` reads the cart, the counter
+  and the request record; a request record found there returns its order (the
+  idempotent replay). When the transaction is cancelled by a condition or a
+  conflict, the loop reads again: then the request record (same request id,
+  another thread won) returns that order, an order carrying this call's own
+  random ``write_token`` (botocore's retry of a transaction that had committed)
+  is returned as placed, an emptied cart raises :class:`EmptyCart`, and a moved
+  counter just retries.
+* **Request records belong to one user.** The key holds shop, user and request
+  id, so a request id reused by another user (or forged) finds nothing of
+  anyone else's; on replay the order's ``user_id`` must also be the caller's (else
+  :class:`~skill.errors.CorruptRecord`). An empty request id writes no record and
+  never returns an earlier order: a duplicate finds the cart already emptied.
 * **Within one process**, threads changing the same cart take turns on a lock
   (striped by user), and checkouts take turns on another (they all move the one
   counter). That keeps a busy web server from racing itself; conditional writes
   still settle every race with other processes (other Lambda containers).
 * **Orders** of a shop share one partition, listed newest first by a Query on
   ``sk`` descending. A corner shop stays far below a partition's 1,000 writes/s.
-* **Request records** are scoped by shop and expire after 24 hours (DynamoDB TTL
-  deletes them lazily; until then a replay still returns the first order).
+* **Request records** expire after 24 hours (DynamoDB TTL deletes them lazily;
+  until then a replay still returns the first order).
+
+Every stored value is parsed defensively: a missing or mistyped attribute, JSON
+that does not parse, or data that breaks a domain rule (``Cart.from_data`` and
+``Order.from_data`` check them) raises :class:`~skill.errors.CorruptRecord`, never
+``KeyError``/``ValueError``, and the record is left as it is.
+
+Replies
+=======
+Only a complete, successful answer is acted on; everything else is a
+:class:`~skill.errors.StoreError`, never a wrong answer. What botocore 1.44 does
+with damaged replies, found with the fault proxy in tests/store/_proxies.py:
+
+* It reads bodies with ``enforce_content_length=False``, so a body cut short is
+  not an error in urllib3. DynamoDB's ``x-amz-crc32`` then fails botocore's check,
+  botocore retries, and after the last attempt it *returns* the damaged reply
+  parsed as best it could: the JSON parser turns text it cannot parse into
+  ``{}``, so a GetItem of a cart holding 7 apples came back as "no item".
+* ``MaxAttemptsReached`` is no sign of damage: botocore sets it on *every* reply
+  of the last attempt, good ones included (one throttle, then success).
+* A body that is not UTF-8 escapes botocore as a bare ``UnicodeDecodeError``.
+* A body damaged *before* the checksum was computed (or a well-formed ``{}``)
+  passes every botocore check.
+
+So every reply is checked twice here. A botocore ``after-call`` hook checks the
+final reply on the wire: its ``Content-Length`` and ``x-amz-crc32`` (when sent:
+DynamoDB and moto always send it) must match the body, and a 2xx body must be a
+JSON object. Then its shape: HTTP status 200, and every request asks for
+``ReturnConsumedCapacity=TOTAL``, because DynamoDB then always answers with
+``ConsumedCapacity``, item or no item. That is what tells "no such item" (``{}``
+plus ConsumedCapacity) from a damaged reply that parsed as ``{}``.
+TransactGetItems must answer with ``Responses``, one per key; Query with
+``Items``. A damaged reply whose checksum still matches and whose JSON still has
+the right shape (a deliberate forgery) is not caught; TLS to DynamoDB is what
+rules that out.
 
 Time budget
 ===========
-An Alexa request should be answered within 3 s; a request makes about two store
-calls when all is well, and stops at the first call that raises StoreError. So one
-failing call must fail within about 2 s. botocore's *standard* retry mode with
+An Alexa request should be answered within 3 s. Each store call (``get_cart``,
+``update_cart``, ...) has a wall-clock deadline as a whole: :data:`CALL_BUDGET_S`,
+and never past the request's own deadline (:func:`skill.deadline.request_deadline`,
+set by the skill around each request). Socket timeouts cannot do that alone:
+urllib3's read timeout bounds each read, so an endpoint sending one byte every
+0.5 s kept ``get_cart`` for minutes (urllib3's Timeout docstring says as much).
+So each botocore call runs on a worker thread of the store (at most
+:data:`WORKER_THREADS`), and the calling thread waits for it at most until the
+deadline, then raises StoreError. Inside the worker, a ``before-send`` hook
+refuses to start an attempt after the deadline, and lowers botocore's
+per-request ``read_timeout`` to the time left, so a silent endpoint ends the
+worker on time too.
+
+Limits of this mechanism, on purpose: Python cannot interrupt a blocking socket
+read in another thread, so a call abandoned at its deadline keeps its worker and
+its pooled connection until the read ends by itself (a stalled endpoint: at the
+deadline; a trickling one: when its reply is complete, which botocore then checks
+like any other). When all workers are busy, calls queue and fail at their own
+deadline without being sent. DNS lookups and credential fetches, which no socket
+timeout bounds, are covered the same way (the caller leaves on time; the worker
+finishes later). A write abandoned at its deadline may still commit afterwards;
+see Guarantees.
+
+Below the deadline, botocore's *standard* retry mode with
 ``total_max_attempts = 2`` (one retry), ``connect_timeout = 0.3`` s and
-``read_timeout = 0.7`` s gives, per call, at worst:
+``read_timeout = 0.7`` s gives, per botocore call, at worst:
 
 * endpoint refusing connections: 2 fast attempts + a 0-25 ms backoff: well under 0.1 s;
 * network black hole: 2 x 0.3 s connect timeouts + backoff: about 0.65 s;
 * server hanging after connect: 2 x (0.3 + 0.7) s = 2.0 s (typically 2 x 0.7 s);
 * throttling: 2 quick attempts + a backoff of rand(0, 1) s: at most about 1.05 s.
 
-A third attempt would add 1 s (timeouts) or up to 2 s (the throttling backoff
-doubles), which no longer fits. *Adaptive* mode is not used: its client-side rate
-limiter adds sleeps of its own, which suits batch jobs, not a 3 s answer.
+*Adaptive* mode is not used: its client-side rate limiter adds sleeps of its own,
+which suits batch jobs, not a 3 s answer. Conflicts (two processes racing on one
+cart or on the counter) are retried here with jittered backoff (10 ms doubling, at
+most 100 ms), at most 20 attempts, within the deadline; so are cancelled
+transactions whose reasons are throttling, which botocore does not retry. A write
+gets the call's deadline minus :data:`CONFIRM_RESERVE_S`, kept for the re-read
+that confirms a lost reply; with less than that left it is not sent at all. Every
+botocore failure becomes
+:class:`~skill.errors.StoreError` (``raise ... from exc``), with a message naming
+the table and the error code only, never keys or user ids.
 
-On top of that, conflicts (two processes racing on one cart or on the counter) are
-retried here with jittered backoff (10 ms doubling, at most 100 ms), at most 20
-attempts and never starting one after 2 s; so are cancelled transactions whose
-reasons are throttling, which botocore does not retry. Other throttling, timeouts
-and errors are not retried here (botocore already did). Every botocore failure
-becomes :class:`~skill.errors.StoreError` (``raise ... from exc``), with a message
-naming the table and the error code only, never keys or user ids. A failed write
-leaves nothing half done: each write is one item or one transaction.
+Guarantees
+==========
+What holds, and is tested in tests/store/test_dynamodb_faults.py against a proxy
+that loses, cuts, corrupts and trickles moto's replies:
+
+* **Only whole, successful replies are acted on.** Anything else (see Replies) is
+  a StoreError: a cart holding 7 apples is never read as empty, and a damaged
+  record is a CorruptRecord, never a wrong total.
+* **Each store call ends by its deadline** (2 s, or the request's remaining time
+  if less) plus thread scheduling, whatever the endpoint does.
+* **A cart change is applied at most once per request id.** The request id's
+  digest is part of the same conditional write as the change, and every write is
+  conditional on the version it read. So a redelivery of the request, botocore's
+  retry of a write that had committed, and a write that commits late (after its
+  caller gave up) cannot apply the change twice, whichever lands first. Without a
+  request id, a random token per call gives the same guarantee for botocore's own
+  retries, not for a redelivery.
+* **A checkout places at most one order per (user, request id)**, and at most one
+  per cart emptied: a duplicate without a request id finds the cart empty.
+* **A lost reply to a write is confirmed, not guessed.** When a write's reply is
+  lost (timeout, connection closed, damaged reply, deadline), or its failure came
+  after botocore had retried it, the store re-reads once, consistently, in the
+  time it kept for that: the cart's ``recent_writes`` holding the write's token,
+  the order carrying the attempt's ``write_token``, or the order's new status,
+  means the write committed, and the call returns success.
+* **StoreError means "nothing was written"** when the write was never sent (no
+  time left for it and its re-read), when the first read failed, or when DynamoDB
+  refused it on the only attempt (throttling, a missing table, credentials).
+
+What is **not** guaranteed:
+
+* After a lost reply that the re-read could not confirm, StoreError means
+  *unknown*: the write may have committed, or may still commit (it can be in
+  flight when the caller gives up). The customer hears the apology although the
+  cart (or the order) may have changed. A redelivery of the same request then
+  finds it and applies nothing more; a *new* request (saying "add apples" again)
+  has a new request id and is applied again.
+* Request ids older than the cart's last 16 writes are forgotten, and checkout
+  records expire after 24 h; a redelivery later than that is applied again.
+* A call abandoned at its deadline keeps a worker thread and a connection until
+  its read ends (see Time budget).
+* A reply forged to match its checksum and shape is accepted; TLS prevents it.
 """
 
 from __future__ import annotations
 
+import binascii
+import contextvars
 import functools
+import hashlib
 import json
 import random
 import re
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from skill import deadline
 from skill.domain.cart import Cart
 from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderStatus
-from skill.errors import ConfigError, EmptyCart, OrderNotFound, StoreError
-from skill.store.base import CartChange, OrderFactory
+from skill.errors import (
+    ConfigError,
+    CorruptRecord,
+    DomainError,
+    EmptyCart,
+    OrderNotFound,
+    StoreError,
+)
+from skill.store.base import RECENT_REQUEST_IDS, CartChange, OrderFactory
 
 __all__ = ["DynamoDBClient", "DynamoDBStore", "create_table", "new_client"]
 
@@ -103,15 +223,23 @@ Item = dict[str, Any]
 CONNECT_TIMEOUT_S = 0.3
 READ_TIMEOUT_S = 0.7
 TOTAL_MAX_ATTEMPTS = 2
+#: The wall-clock budget of one store call as a whole (capped by the request's).
+CALL_BUDGET_S = 2.0
+#: Kept back from a write's budget for the re-read that confirms a lost reply.
+CONFIRM_RESERVE_S = 0.4
+#: Threads that run botocore calls for one store (botocore's connection pool size).
+WORKER_THREADS = 10
 CONFLICT_ATTEMPTS = 20
 CONFLICT_BUDGET_S = 2.0
 _BACKOFF_BASE_S = 0.01
 _BACKOFF_CAP_S = 0.1
 _LOCK_STRIPES = 64
 REQUEST_TTL_S = 24 * 60 * 60
-_RECENT_WRITES = 16
+_HOOK_ID = "cornershop-dynamodb"
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# The closing "Try again ..." sentence of a message, replaced when a write may have landed.
+_TRY_AGAIN = re.compile(r"\s*Try again[^.]*\.$")
 # Reasons in a cancelled transaction that another attempt can get past.
 _RETRYABLE_REASONS = frozenset(
     {
@@ -138,6 +266,28 @@ class _Conflict(Exception):
     """A conditional write lost a race; read again and retry. Never leaves this module."""
 
 
+class _Unconfirmed(Exception):
+    """A write whose outcome is unknown: it may have committed. Never leaves this module.
+
+    ``error`` is the StoreError to raise if a re-read cannot confirm the write.
+    """
+
+    def __init__(self, error: StoreError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _DeadlineExceeded(Exception):
+    """Raised by the before-send hook: the call's deadline passed before an attempt.
+
+    Messages of this and _DamagedReply are phrases for "could not ... (...): <here>."
+    """
+
+
+class _DamagedReply(Exception):
+    """Raised by the after-call hook, or for a reply of the wrong shape."""
+
+
 # -- building clients and tables ---------------------------------------------------
 def new_client(**client_kwargs: Any) -> DynamoDBClient:
     """A low-level DynamoDB client with the time budget above.
@@ -158,6 +308,7 @@ def new_client(**client_kwargs: Any) -> DynamoDBClient:
         retries={"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
+        max_pool_connections=WORKER_THREADS,
     )
     try:
         return boto3.session.Session().client("dynamodb", config=config, **client_kwargs)
@@ -216,33 +367,61 @@ class DynamoDBStore:
         shop_id: str = "main",
         conflict_attempts: int = CONFLICT_ATTEMPTS,
         conflict_budget_s: float = CONFLICT_BUDGET_S,
+        call_budget_s: float = CALL_BUDGET_S,
+        client_factory: Callable[[], DynamoDBClient] | None = None,
     ) -> None:
+        """``client_factory`` builds a client like ``client`` for
+        :meth:`renew_connections`; without it one is built from ``client.meta`` and
+        the AWS environment."""
         _check_table_name(table)
         if not shop_id or "#" in shop_id:
             raise ConfigError(
                 f"The shop id {shop_id!r} cannot be used with DynamoDB: it must be "
                 "non-empty and must not contain '#'. Choose a name such as 'main'."
             )
-        self.client = client
         self.table = table
         self.shop_id = shop_id
         self._conflict_attempts = max(1, conflict_attempts)
         self._conflict_budget_s = conflict_budget_s
+        self._call_budget_s = call_budget_s
+        self._client_factory = client_factory
         self._owns_client = False
+        self._random = random.Random()
         # Threads of this process that change one cart take turns, and so do its
         # checkouts (they all move the one counter); conditional writes settle
         # races with other processes. Without this, 8 threads hammering one item
         # spend most of their attempts losing to each other.
         self._stripes = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._checkout_lock = threading.RLock()
+        self._pool_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        _install_hooks(client)
+        self.client = client
 
     @classmethod
     def from_environment(cls, table: str, *, shop_id: str = "main") -> DynamoDBStore:
         """Open ``table`` with a client built from the standard AWS environment."""
         _check_table_name(table)
-        store = cls(new_client(), table, shop_id=shop_id)
+        store = cls(new_client(), table, shop_id=shop_id, client_factory=new_client)
         store._owns_client = True
         return store
+
+    def renew_connections(self) -> None:
+        """Replace the client (its pooled connections and cached credentials) by a new
+        one with the same configuration.
+
+        For a Lambda SnapStart restore: connections in the snapshot are dead or
+        shared by every copy restored from it, and its credentials may have expired.
+        Also reseeds the backoff jitter, which every copy would otherwise repeat.
+        """
+        old = self.client
+        new = self._client_factory() if self._client_factory is not None else _client_like(old)
+        _install_hooks(new)
+        self.client = new
+        self._random.seed()
+        if self._owns_client:
+            _close_client(old)
+        self._owns_client = True
 
     # -- keys --------------------------------------------------------------------
     def _cart_key(self, user_id: str) -> Item:
@@ -254,41 +433,43 @@ class DynamoDBStore:
     def _order_key(self, number: int) -> Item:
         return _key(f"SHOP#{self.shop_id}", f"ORDER#{number:010d}")
 
-    def _request_key(self, request_id: str) -> Item:
-        return _key(f"REQ#{self.shop_id}#{request_id}", "CHECKOUT")
+    def _request_key(self, user_id: str, request_id: str) -> Item:
+        # One variable part in each key attribute, so no two (user, request id)
+        # pairs can spell the same key, whatever characters they hold.
+        return _key(f"REQ#{self.shop_id}#{user_id}", f"CHECKOUT#{request_id}")
 
     # -- carts -------------------------------------------------------------------
     def get_cart(self, user_id: str) -> Cart:
-        return self._cart_of(self._get(self._cart_key(user_id), "read a cart"))
+        with self._budget():
+            return self._cart_of(self._get(self._cart_key(user_id), "read a cart"))
 
     def _user_lock(self, user_id: str) -> threading.RLock:
         return self._stripes[hash(user_id) % _LOCK_STRIPES]
 
-    def update_cart(self, user_id: str, change: CartChange) -> Cart:
-        with self._user_lock(user_id):
-            return self._update_cart(user_id, change)
+    def update_cart(self, user_id: str, change: CartChange, *, request_id: str = "") -> Cart:
+        with self._budget(), self._locked(self._user_lock(user_id), "change a cart"):
+            return self._update_cart(user_id, change, request_id)
 
-    def _update_cart(self, user_id: str, change: CartChange) -> Cart:
+    def _update_cart(self, user_id: str, change: CartChange, request_id: str) -> Cart:
         key = self._cart_key(user_id)
-        tokens: set[str] = set()
+        token = _write_token(request_id)
         for _ in self._attempts("change a cart"):
             item = self._get(key, "read a cart")
-            recent = _recent_writes(item)
-            if tokens & set(recent):
-                # An earlier attempt committed, but its answer was lost.
+            recent = self._recent_writes(item)
+            if token in recent:
+                # Applied already: a redelivered request, or an earlier attempt
+                # of this call that committed although its answer was lost.
                 return self._cart_of(item)
             cart = self._cart_of(item)
             new = change(cart)  # domain errors propagate; nothing is written
             if new == cart:
                 return cart
-            token = secrets.token_hex(6)
-            tokens.add(token)
-            version = _number(item, "version")
+            version = self._number(item, "version", "a cart")
             values: Item = {
                 ":lines": {"S": _lines_json(new)},
                 ":next": {"N": str((version or 0) + 1)},
                 ":now": {"S": _now().isoformat()},
-                ":writes": {"L": [{"S": t} for t in [*recent, token][-_RECENT_WRITES:]]},
+                ":writes": {"L": [{"S": t} for t in [*recent, token][-RECENT_REQUEST_IDS:]]},
             }
             if version is None:
                 condition = "attribute_not_exists(pk)"
@@ -296,7 +477,7 @@ class DynamoDBStore:
                 condition = "#version = :read"
                 values[":read"] = {"N": str(version)}
             try:
-                self._call(
+                self._write(
                     "update_item",
                     "change a cart",
                     TableName=self.table,
@@ -315,54 +496,86 @@ class DynamoDBStore:
                 )
             except _Conflict:
                 continue
+            except _Unconfirmed as lost:
+                return self._confirm_cart(key, token, lost)
             return new
         raise AssertionError("unreachable: _attempts raises when it runs out")
 
+    def _confirm_cart(self, key: Item, token: str, lost: _Unconfirmed) -> Cart:
+        item = self._confirming_read(key, "confirm a cart change", lost)
+        if token in self._recent_writes(item):
+            return self._cart_of(item)
+        raise lost.error from lost.error.__cause__
+
     # -- orders ------------------------------------------------------------------
     def place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
-        with self._checkout_lock:
+        with self._budget(), self._locked(self._checkout_lock, "check out"):
             return self._place_order(user_id, request_id, make_order)
 
     def _place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
-        request_key = self._request_key(request_id)
         cart_key = self._cart_key(user_id)
         counter_key = self._counter_key()
+        request_key = self._request_key(user_id, request_id) if request_id else None
+        keys = [cart_key, counter_key] + ([request_key] if request_key else [])
+        # Attempts that may have committed: order number -> (order, its write token).
+        sent: dict[int, tuple[Order, str]] = {}
         for _ in self._attempts("check out"):
             try:
-                done, cart_item, counter = self._transact_get(
-                    [request_key, cart_key, counter_key], "check out"
-                )
+                items = self._transact_get(keys, "check out")
             except _Conflict:
                 continue
+            cart_item, counter = items[0], items[1]
+            done = items[2] if request_key else None
             if done is not None:
-                number = _number(done, "order_number")
-                if number is None:
-                    raise StoreError(self._damaged("a checkout record"))
-                return self._order(number, "check out")
+                return self._replay(done, user_id)
+            last_order = self._number(cart_item, "last_order", "a cart")
+            if last_order in sent:
+                # botocore retried a transaction of ours that had committed (its
+                # retry was cancelled): that order is ours if it carries our token.
+                order, token = sent[last_order]
+                if _written_by(self._get(self._order_key(order.number), "check out"), token):
+                    return order
             cart = self._cart_of(cart_item)
             if cart.is_empty:
                 raise EmptyCart("The cart is empty, so there is nothing to check out.")
-            version = _number(cart_item, "version")
-            last = _number(counter, "value")
+            version = self._number(cart_item, "version", "a cart")
+            last = self._number(counter, "value", "the order counter")
             order = make_order(cart, FIRST_ORDER_NUMBER if last is None else last + 1)
+            token = secrets.token_hex(8)
+            sent[order.number] = (order, token)
             try:
-                self._call(
+                self._write(
                     "transact_write_items",
                     "check out",
                     TransactItems=self._checkout_items(
-                        order, user_id, request_key, cart_key, counter_key, version, last
+                        order, token, user_id, request_key, cart_key, counter_key, version, last
                     ),
                 )
             except _Conflict:
                 continue
+            except _Unconfirmed as lost:
+                key = self._order_key(order.number)
+                if _written_by(self._confirming_read(key, "confirm a checkout", lost), token):
+                    return order
+                raise lost.error from lost.error.__cause__
             return order
         raise AssertionError("unreachable: _attempts raises when it runs out")
+
+    def _replay(self, done: Item, user_id: str) -> Order:
+        number = self._number(done, "order_number", "a checkout record")
+        if number is None:
+            raise CorruptRecord(self._damaged("a checkout record"))
+        order = self._order(number, "check out")
+        if order.user_id != user_id:
+            raise CorruptRecord(self._damaged(f"a checkout record pointing at order {number}"))
+        return order
 
     def _checkout_items(
         self,
         order: Order,
+        token: str,
         user_id: str,
-        request_key: Item,
+        request_key: Item | None,
         cart_key: Item,
         counter_key: Item,
         version: int | None,
@@ -375,7 +588,7 @@ class DynamoDBStore:
         else:
             counter_condition = "#value = :last"
             counter_values = {":number": {"N": str(order.number)}, ":last": {"N": str(last)}}
-        return [
+        items: list[Item] = [
             {
                 "Put": {
                     "TableName": self.table,
@@ -383,6 +596,7 @@ class DynamoDBStore:
                         **self._order_key(order.number),
                         **_order_attributes(order),
                         "user_id": {"S": user_id},
+                        "write_token": {"S": token},
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -420,24 +634,36 @@ class DynamoDBStore:
                     "ExpressionAttributeValues": counter_values,
                 }
             },
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {
-                        **request_key,
-                        "order_number": {"N": str(order.number)},
-                        "created_at": {"S": now.isoformat()},
-                        "expires_at": {"N": str(int(now.timestamp()) + REQUEST_TTL_S)},
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
         ]
+        if request_key is not None:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": {
+                            **request_key,
+                            "order_number": {"N": str(order.number)},
+                            "user_id": {"S": user_id},
+                            "created_at": {"S": now.isoformat()},
+                            "expires_at": {"N": str(int(now.timestamp()) + REQUEST_TTL_S)},
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        return items
 
     def last_order(self, user_id: str) -> Order | None:
-        item = self._get(self._cart_key(user_id), "find the last order")
-        number = _number(item, "last_order")
-        return None if number is None else self._order(number, "find the last order")
+        with self._budget():
+            item = self._get(self._cart_key(user_id), "find the last order")
+            self._cart_of(item)  # the whole record is checked, as every read does
+            number = self._number(item, "last_order", "a cart")
+            if number is None:
+                return None
+            order = self._order(number, "find the last order")
+            if order.user_id != user_id:
+                raise CorruptRecord(self._damaged(f"a cart pointing at order {number}"))
+            return order
 
     def list_orders(self, limit: int = 20) -> list[Order]:
         if limit <= 0:
@@ -453,15 +679,20 @@ class DynamoDBStore:
             "ConsistentRead": True,
         }
         orders: list[Order] = []
-        while len(orders) < limit:
-            page = self._call("query", "list orders", Limit=limit - len(orders), **params)
-            orders.extend(self._order_of(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        with self._budget():
+            while len(orders) < limit:
+                page = self._call("query", "list orders", Limit=limit - len(orders), **params)
+                orders.extend(self._order_of(item) for item in page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    break
+                params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return orders[:limit]
 
     def set_order_status(self, number: int, status: OrderStatus) -> Order:
+        with self._budget():
+            return self._set_order_status(number, status)
+
+    def _set_order_status(self, number: int, status: OrderStatus) -> Order:
         key = self._order_key(number)
         for _ in self._attempts("change an order"):
             item = self._get(key, "read an order")
@@ -472,7 +703,7 @@ class DynamoDBStore:
             if new == order:
                 return order
             try:
-                self._call(
+                self._write(
                     "update_item",
                     "change an order",
                     TableName=self.table,
@@ -488,52 +719,116 @@ class DynamoDBStore:
                 )
             except _Conflict:
                 continue
+            except _Unconfirmed as lost:
+                seen = self._confirming_read(key, "confirm an order change", lost)
+                if seen is not None and self._order_of(seen) == new:
+                    return new
+                raise lost.error from lost.error.__cause__
             return new
         raise AssertionError("unreachable: _attempts raises when it runs out")
 
+    # -- reading stored records ----------------------------------------------------
     def _cart_of(self, item: Mapping[str, Any] | None) -> Cart:
+        """The cart in a cart item; the whole item is checked, its bookkeeping too, so
+        a damaged record is refused by every call that reads it, not just some."""
+        if item is None:
+            return Cart()
+        self._number(item, "version", "a cart")
+        self._number(item, "last_order", "a cart")
+        self._recent_writes(item)
+        if "lines" not in item:
+            return Cart()
         try:
-            return _cart_of(item)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StoreError(self._damaged("a cart")) from exc
+            return Cart.from_data(json.loads(item["lines"]["S"]))
+        except (KeyError, TypeError, ValueError, RecursionError, DomainError, StoreError) as exc:
+            raise CorruptRecord(self._damaged("a cart")) from exc
 
     def _order(self, number: int, what: str) -> Order:
+        order = self._stored_order(number, what)
+        if order is None:
+            raise CorruptRecord(self._damaged(f"a pointer to order {number}, which is missing"))
+        return order
+
+    def _stored_order(self, number: int, what: str) -> Order | None:
         item = self._get(self._order_key(number), what)
         if item is None:
-            raise StoreError(self._damaged(f"order {number}"))
-        return self._order_of(item)
+            return None
+        order = self._order_of(item)
+        if order.number != number:
+            raise CorruptRecord(self._damaged(f"order {number} under another number"))
+        return order
 
-    def _order_of(self, item: Item) -> Order:
+    def _order_of(self, item: Mapping[str, Any]) -> Order:
         try:
             return Order.from_data(json.loads(item["body"]["S"]))
+        except (KeyError, TypeError, ValueError, RecursionError, DomainError, StoreError) as exc:
+            raise CorruptRecord(self._damaged("an order")) from exc
+
+    def _number(self, item: Mapping[str, Any] | None, name: str, what: str) -> int | None:
+        if item is None or name not in item:
+            return None
+        try:
+            return int(item[name]["N"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise StoreError(self._damaged("an order")) from exc
+            raise CorruptRecord(self._damaged(what)) from exc
+
+    def _recent_writes(self, item: Mapping[str, Any] | None) -> list[str]:
+        if item is None or "recent_writes" not in item:
+            return []
+        try:
+            return [str(v["S"]) for v in item["recent_writes"]["L"]]
+        except (KeyError, TypeError) as exc:
+            raise CorruptRecord(self._damaged("a cart")) from exc
 
     # -- health ------------------------------------------------------------------
     def ping(self) -> None:
-        self._call(
-            "get_item",
-            "reach the table",
-            TableName=self.table,
-            Key=self._counter_key(),
-            ProjectionExpression="pk",
-        )
+        with self._budget():
+            self._call(
+                "get_item",
+                "reach the table",
+                TableName=self.table,
+                Key=self._counter_key(),
+                ProjectionExpression="pk",
+            )
 
     def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            # Abandoned calls finish on their own; nothing waits for them.
+            pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_client:
-            close = getattr(self.client, "close", None)
-            if close is not None:
-                close()
+            _close_client(self.client)
 
     # -- plumbing ----------------------------------------------------------------
+    @contextmanager
+    def _budget(self) -> Iterator[None]:
+        """The deadline of one store call: CALL_BUDGET_S, within the request's."""
+        with deadline.request_deadline(self._call_budget_s):
+            yield
+
+    @contextmanager
+    def _locked(self, lock: threading.RLock, what: str) -> Iterator[None]:
+        if not lock.acquire(timeout=deadline.remaining(self._call_budget_s)):
+            raise StoreError(
+                f"Corner Shop could not {what} in DynamoDB table {self.table!r} in time: "
+                "other requests of this process held it the whole time. Try again."
+            )
+        try:
+            yield
+        finally:
+            lock.release()
+
     def _attempts(self, what: str) -> Iterator[int]:
         """Yield attempt numbers, sleeping a jittered, growing backoff between them."""
-        deadline = time.monotonic() + self._conflict_budget_s
+        budget_end = time.monotonic() + self._conflict_budget_s
         for attempt in range(self._conflict_attempts):
             if attempt:
                 ceiling = min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt)
-                delay = random.uniform(0, ceiling)
-                if time.monotonic() + delay > deadline:
+                delay = self._random.uniform(0, ceiling)
+                if time.monotonic() + delay > budget_end or delay >= deadline.remaining(
+                    self._call_budget_s
+                ):
                     break
                 time.sleep(delay)
             yield attempt
@@ -547,40 +842,215 @@ class DynamoDBStore:
         item: Item | None = response.get("Item")
         return item
 
+    def _confirming_read(self, key: Item, what: str, lost: _Unconfirmed) -> Item | None:
+        """The one consistent re-read after a lost write reply, in the time kept for it."""
+        try:
+            return self._get(key, what)
+        except StoreError:
+            # The lost reply stays the cause; the failed re-read is kept as __context__.
+            raise lost.error from lost.error.__cause__
+
     def _transact_get(self, keys: list[Item], what: str) -> list[Item | None]:
         response = self._call(
             "transact_get_items",
             what,
             TransactItems=[{"Get": {"TableName": self.table, "Key": key}} for key in keys],
         )
-        return [r.get("Item") for r in response.get("Responses", [])]
+        return [r.get("Item") for r in response["Responses"]]
 
-    def _call(self, operation: str, what: str, **params: Any) -> Item:
-        """Call the client; raise _Conflict for lost races and StoreError for the rest."""
-        with _mapped_errors(self.table, what):
-            from botocore.exceptions import ClientError
+    def _write(self, operation: str, what: str, **params: Any) -> Item:
+        """A write, started only with CONFIRM_RESERVE_S of the deadline to spare."""
+        left = deadline.remaining(self._call_budget_s)
+        with deadline.request_deadline(left - CONFIRM_RESERVE_S):
+            return self._call(operation, what, write=True, **params)
 
-            try:
-                response: Item = getattr(self.client, operation)(**params)
-            except ClientError as exc:
-                code = _code(exc)
-                if code in _CONFLICT_CODES:
-                    raise _Conflict(code) from exc
-                if code == "TransactionCanceledException":
-                    reasons = {
-                        str(r.get("Code", "None"))
-                        for r in exc.response.get("CancellationReasons", [])
-                    }
-                    if reasons and reasons <= _RETRYABLE_REASONS:
-                        raise _Conflict(code) from exc
-                raise
-            return response
+    def _call(self, operation: str, what: str, *, write: bool = False, **params: Any) -> Item:
+        """Call the client within the deadline, and check the reply.
+
+        Raises _Conflict for lost races; for a write whose outcome is unknown,
+        _Unconfirmed; StoreError for everything else.
+        """
+        params["ReturnConsumedCapacity"] = "TOTAL"
+        left = deadline.remaining(self._call_budget_s)
+        if left <= 0:
+            raise StoreError(
+                f"Corner Shop could not {what} in DynamoDB table {self.table!r}: the time "
+                "budget of the request ran out before the call could start. Try again."
+            )
+        method = getattr(self.client, operation)
+        # The worker sees this call's deadline (the before-send hook reads it).
+        context = contextvars.copy_context()
+        try:
+            future = self._executor().submit(lambda: context.run(method, **params))
+        except RuntimeError as exc:  # the interpreter is shutting down
+            raise StoreError(
+                f"Corner Shop could not {what} in DynamoDB table {self.table!r}: the "
+                "process is shutting down."
+            ) from exc
+        done, _ = wait_for([future], timeout=left)
+        if not done:
+            future.cancel()  # if it never started; a running call is abandoned
+            timeout = TimeoutError(f"no answer within {left:.2f} s")
+            raise self._failure(
+                timeout,
+                f"Corner Shop could not {what} in DynamoDB table {self.table!r} (deadline). "
+                "DynamoDB did not answer within the time budget. Try again.",
+                unknown=write,
+            )
+        try:
+            response: Item = future.result()
+        except Exception as exc:
+            raise self._translated(exc, what, write) from exc
+        problem = _reply_problem(operation, params, response)
+        if problem is not None:
+            raise self._failure(
+                _DamagedReply(problem),
+                f"Corner Shop could not {what} in DynamoDB table {self.table!r} "
+                f"(DamagedReply): {problem}. Try again.",
+                unknown=write,
+            )
+        return response
+
+    def _translated(self, exc: Exception, what: str, write: bool) -> Exception:
+        """The exception a failed botocore call becomes (the caller chains ``exc``)."""
+        client_error, botocore_error = _botocore_errors()
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+        from botocore.exceptions import HTTPClientError
+
+        if isinstance(exc, client_error):
+            code = _code(exc)
+            answer: Item = getattr(exc, "response", None) or {}
+            if code in _CONFLICT_CODES:
+                return _Conflict(code)
+            if code == "TransactionCanceledException":
+                reasons = {
+                    str(r.get("Code", "None")) for r in answer.get("CancellationReasons", [])
+                }
+                if reasons and reasons <= _RETRYABLE_REASONS:
+                    return _Conflict(code)
+            # An answer to a retry says nothing about the attempt before it.
+            retried = bool(answer.get("ResponseMetadata", {}).get("RetryAttempts", 0))
+            message = _client_error_message(code, self.table, what)
+            return self._failure(exc, message, unknown=write and retried)
+        if isinstance(exc, botocore_error):
+            message = _botocore_error_message(exc, self.table, what)
+            sent = isinstance(exc, BotoConnectionError | HTTPClientError)
+            return self._failure(exc, message, unknown=write and sent)
+        if isinstance(exc, _DeadlineExceeded):
+            message = (
+                f"Corner Shop could not {what} in DynamoDB table {self.table!r} (deadline). "
+                "DynamoDB did not answer within the time budget. Try again."
+            )
+            return self._failure(exc, message, unknown=write)
+        # _DamagedReply from the after-call hook, or what botocore let through
+        # from a reply it could not parse (a body that is not UTF-8, ...).
+        message = (
+            f"Corner Shop could not {what} in DynamoDB table {self.table!r} "
+            f"(DamagedReply): {_describe(exc)}. Try again."
+        )
+        return self._failure(exc, message, unknown=write)
+
+    def _failure(self, cause: BaseException, message: str, *, unknown: bool) -> Exception:
+        """A StoreError caused by ``cause``, wrapped in _Unconfirmed if it may have committed."""
+        if unknown:
+            message = (
+                f"{_TRY_AGAIN.sub('', message)} The change may have been applied: its "
+                "answer was lost and a re-read could not confirm it either way. Check "
+                "before trying again."
+            )
+        error = StoreError(message)
+        # What `raise error from cause` would set; the error is raised later.
+        error.__cause__ = cause
+        error.__suppress_context__ = True
+        return _Unconfirmed(error) if unknown else error
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=WORKER_THREADS, thread_name_prefix="cornershop-dynamodb"
+                )
+            return self._pool
 
     def _damaged(self, what: str) -> str:
         return (
             f"DynamoDB table {self.table!r} holds {what} that Corner Shop cannot read. "
-            "Check that nothing but Corner Shop writes to this table."
+            "It was left as it is: inspect it in the AWS console, and check that nothing "
+            "but Corner Shop writes to this table."
         )
+
+
+# -- botocore hooks ----------------------------------------------------------------
+def _install_hooks(client: DynamoDBClient) -> None:
+    """Register the deadline and reply checks on ``client`` (once, whoever calls)."""
+    events = client.meta.events
+    events.register("before-send.dynamodb", _before_send, unique_id=f"{_HOOK_ID}-send")
+    events.register("after-call.dynamodb", _after_call, unique_id=f"{_HOOK_ID}-reply")
+
+
+def _before_send(request: Any, **_: Any) -> None:
+    """Before each attempt: refuse it after the deadline, and read no longer than it."""
+    at = deadline.deadline_at()
+    if at is None:
+        return None  # not a store call (table creation, a test's own client use)
+    left = at - time.monotonic()
+    if left <= 0:
+        raise _DeadlineExceeded("the call's deadline passed before this attempt")
+    context = getattr(request, "context", None)
+    if isinstance(context, dict):
+        # botocore's per-request read timeout (URLLib3Session._get_request_timeout).
+        context["read_timeout"] = min(READ_TIMEOUT_S, left)
+    return None
+
+
+def _after_call(http_response: Any, **_: Any) -> None:
+    """After botocore's last attempt: the reply must be whole and uncorrupted."""
+    if getattr(http_response, "raw", None) is None:
+        return  # a Stubber answer: nothing came over the wire
+    body: bytes = http_response.content
+    headers = http_response.headers
+    length = headers.get("content-length")
+    if length is not None and length.strip().isdigit() and int(length) != len(body):
+        raise _DamagedReply(f"the reply body has {len(body)} of its {int(length)} bytes")
+    crc = headers.get("x-amz-crc32")
+    if crc is not None and (not crc.strip().isdigit() or int(crc) != binascii.crc32(body)):
+        raise _DamagedReply("the reply body does not match its x-amz-crc32 checksum")
+    if 200 <= http_response.status_code < 300:
+        try:
+            parsed = json.loads(body) if body else None
+        except (ValueError, RecursionError):
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise _DamagedReply("the reply body is not a JSON object")
+
+
+def _reply_problem(operation: str, params: Mapping[str, Any], response: Any) -> str | None:
+    """What is wrong with the shape of a successful reply, or None."""
+    if not isinstance(response, dict):
+        return "the reply is not a mapping"
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if status != 200:
+        return f"the reply has HTTP status {status!r}, not 200"
+    consumed = response.get("ConsumedCapacity")
+    if operation.startswith("transact_"):
+        if not isinstance(consumed, list):
+            return "the reply has no ConsumedCapacity list"
+    elif not isinstance(consumed, dict) or consumed.get("TableName") != params.get("TableName"):
+        return "the reply has no ConsumedCapacity for the table"
+    if operation == "get_item" and not isinstance(response.get("Item", {}), dict):
+        return "the reply's Item is not a mapping"
+    if operation == "transact_get_items":
+        answers = response.get("Responses")
+        wanted = len(params["TransactItems"])
+        if not isinstance(answers, list) or len(answers) != wanted:
+            return f"the reply does not have {wanted} Responses"
+        if not all(isinstance(a, dict) and isinstance(a.get("Item", {}), dict) for a in answers):
+            return "the reply has a Response that is not a mapping"
+    if operation == "query":
+        found = response.get("Items")
+        if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
+            return "the reply has no Items list"
+    return None
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -601,6 +1071,30 @@ def _mapped_errors(table: str, what: str) -> Iterator[None]:
         raise StoreError(_client_error_message(_code(exc), table, what)) from exc
     except botocore_error as exc:
         raise StoreError(_botocore_error_message(exc, table, what)) from exc
+    except (_DamagedReply, _DeadlineExceeded) as exc:  # the hooks on a store's client
+        raise StoreError(
+            f"Corner Shop could not {what} in DynamoDB table {table!r} "
+            f"({type(exc).__name__.lstrip('_')}): {_describe(exc)}. Try again."
+        ) from exc
+
+
+def _client_like(old: DynamoDBClient) -> DynamoDBClient:
+    """A new client with ``old``'s region, endpoint and configuration; credentials
+    from the AWS environment."""
+    import boto3.session
+
+    return boto3.session.Session().client(
+        "dynamodb",
+        region_name=old.meta.region_name,
+        endpoint_url=old.meta.endpoint_url,
+        config=old.meta.config,
+    )
+
+
+def _close_client(client: DynamoDBClient) -> None:
+    close = getattr(client, "close", None)
+    if close is not None:
+        close()
 
 
 def _client_error_message(code: str, table: str, what: str) -> str:
@@ -644,6 +1138,13 @@ def _botocore_error_message(exc: BaseException, table: str, what: str) -> str:
     return f"{head} Try again; if it keeps failing, check the AWS configuration."
 
 
+def _describe(exc: BaseException) -> str:
+    """A damaged reply's problem for a message: our own words, or the exception's type."""
+    if isinstance(exc, _DamagedReply | _DeadlineExceeded):
+        return str(exc)
+    return f"the reply could not be parsed ({type(exc).__name__})"
+
+
 def _code(exc: BaseException) -> str:
     response = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code", "Unknown"))
@@ -661,22 +1162,18 @@ def _key(pk: str, sk: str) -> Item:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
-def _number(item: Mapping[str, Any] | None, name: str) -> int | None:
-    if item is None or name not in item:
-        return None
-    return int(item[name]["N"])
+def _write_token(request_id: str) -> str:
+    """What a cart write records in recent_writes: a digest of the request id (short
+    and fixed-size, so 16 of them keep the item small), or a random token."""
+    if not request_id:
+        return secrets.token_hex(8)
+    data = request_id.encode("utf-8", "surrogatepass")
+    return "r" + hashlib.sha256(data).hexdigest()[:24]
 
 
-def _cart_of(item: Mapping[str, Any] | None) -> Cart:
-    if item is None or "lines" not in item:
-        return Cart()
-    return Cart.from_data(json.loads(item["lines"]["S"]))
-
-
-def _recent_writes(item: Mapping[str, Any] | None) -> list[str]:
-    if item is None or "recent_writes" not in item:
-        return []
-    return [str(v["S"]) for v in item["recent_writes"]["L"]]
+def _written_by(item: Mapping[str, Any] | None, token: str) -> bool:
+    """Whether a stored order item is the one the checkout attempt with ``token`` wrote."""
+    return item is not None and item.get("write_token") == {"S": token}
 
 
 def _lines_json(cart: Cart) -> str:
