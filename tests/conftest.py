@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import ipaddress
 import json
 import os
@@ -77,6 +78,8 @@ def load_event(name: str) -> dict[str, Any]:
 def event() -> Callable[..., dict[str, Any]]:
     """``event("add_item", attributes={...}, request_id="x", user_id="u")``: a fresh copy."""
 
+    numbers = itertools.count(1)
+
     def make(
         name: str,
         *,
@@ -88,8 +91,10 @@ def event() -> Callable[..., dict[str, Any]]:
         env = copy.deepcopy(load_event(name))
         if attributes is not None and "session" in env:
             env["session"]["attributes"] = copy.deepcopy(attributes)
-        if request_id is not None:
-            env["request"]["requestId"] = request_id
+        if request_id is None:
+            # Alexa gives every request its own id; tests that mean a redelivery pass one.
+            request_id = f"{env['request']['requestId']}.{next(numbers)}"
+        env["request"]["requestId"] = request_id
         if user_id is not None:
             env["context"]["System"]["user"]["userId"] = user_id
             if "session" in env:

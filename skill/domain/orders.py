@@ -1,17 +1,31 @@
-"""Orders: what a checkout turns a cart into, and how an order moves along."""
+"""Orders: what a checkout turns a cart into, and how an order moves along.
+
+:func:`check_status_change` is the one rule for moving an order along; every store
+applies it through :meth:`Order.with_status`. :meth:`Order.from_data` checks a stored
+order as strictly as :meth:`Cart.from_data <skill.domain.cart.Cart.from_data>` checks a
+cart, and raises :class:`~skill.errors.CorruptRecord` for anything an order made by
+:func:`order_from_cart` could not hold (a negative price, an unknown status, a total
+that does not add up), so a damaged order is never spoken, listed or moved along.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from skill.domain.cart import Cart, CartLine
+from skill.domain.cart import Cart, CartLine, quantity_problem, shown
 from skill.domain.catalog import Catalog
 from skill.domain.money import Money
-from skill.errors import EmptyCart, InvalidStatusChange
+from skill.errors import (
+    ConfigError,
+    CorruptRecord,
+    EmptyCart,
+    InvalidQuantity,
+    InvalidStatusChange,
+)
 
 FIRST_ORDER_NUMBER = 1001
 
@@ -23,13 +37,45 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-# Which status may follow which: the shop can't un-collect an order.
+# Which status may follow which: the shop can't un-collect an order. A status
+# never follows itself: "cancel" on a cancelled order is a mistake worth saying.
 _NEXT: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PLACED: frozenset({OrderStatus.READY, OrderStatus.CANCELLED}),
     OrderStatus.READY: frozenset({OrderStatus.COLLECTED, OrderStatus.CANCELLED}),
     OrderStatus.COLLECTED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
 }
+_ALREADY = {
+    OrderStatus.PLACED: "is already placed",
+    OrderStatus.READY: "is already ready",
+    OrderStatus.COLLECTED: "has already been collected",
+    OrderStatus.CANCELLED: "is already cancelled",
+}
+_STATUSES = {status.value: status for status in OrderStatus}
+_SEE_ORDERS = "Run `cornershop orders` to see each order's status."
+
+
+def check_status_change(number: int, current: OrderStatus, new: OrderStatus) -> None:
+    """Raise :class:`InvalidStatusChange` unless order ``number`` may go ``current`` -> ``new``.
+
+    An order moves placed -> ready -> collected, and may be cancelled until it is
+    collected. Asking for the status it already has is refused too, with a message
+    that says so ("Order 1001 is already cancelled."), so a mistyped number shows.
+    """
+    if new in _NEXT[current]:
+        return
+    if new == current:
+        raise InvalidStatusChange(
+            f"Order {number} {_ALREADY[current]}, so there is nothing to change. {_SEE_ORDERS}"
+        )
+    wanted = "be cancelled" if new == OrderStatus.CANCELLED else f"become {new.value}"
+    if current in (OrderStatus.COLLECTED, OrderStatus.CANCELLED):
+        reason = f"Order {number} {_ALREADY[current].replace('is already', 'was')}"
+        raise InvalidStatusChange(f"{reason}, so it cannot {wanted}. {_SEE_ORDERS}")
+    raise InvalidStatusChange(
+        f"Order {number} is {current.value} and cannot {wanted}: an order only moves "
+        f"forward, from placed to ready to collected. {_SEE_ORDERS}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +114,8 @@ class Order:
         return Cart(tuple(CartLine(line.item_id, line.quantity) for line in self.lines))
 
     def with_status(self, status: OrderStatus) -> Order:
-        if status == self.status:
-            return self
-        if status not in _NEXT[self.status]:
-            raise InvalidStatusChange(
-                f"Order {self.number} is {self.status.value} and cannot become {status.value}."
-            )
+        """This order with ``status``; :func:`check_status_change` decides if it may."""
+        check_status_change(self.number, self.status, status)
         return Order(
             number=self.number,
             user_id=self.user_id,
@@ -97,22 +139,104 @@ class Order:
             "status": self.status.value,
             "request_id": self.request_id,
             "pickup_at": self.pickup_at.isoformat() if self.pickup_at else None,
+            # Redundant on purpose: reading it back checks that the lines add up.
+            "total": self.total.cents,
         }
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> Order:
-        pickup = data.get("pickup_at")
-        return cls(
-            number=int(data["number"]),
-            user_id=str(data["user_id"]),
-            lines=tuple(OrderLine(str(i), str(n), int(q), int(p)) for i, n, q, p in data["lines"]),
-            currency=str(data["currency"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
-            locale=str(data.get("locale", "en-US")),
-            status=OrderStatus(data["status"]),
-            request_id=str(data.get("request_id", "")),
-            pickup_at=datetime.fromisoformat(pickup) if pickup else None,
+    def from_data(cls, data: Any) -> Order:
+        """The order :meth:`to_data` wrote; :class:`CorruptRecord` if it breaks an order rule.
+
+        Nothing is coerced: stored data is untrusted. Records written before the
+        ``total`` field existed are read without that check.
+        """
+        if not isinstance(data, Mapping):
+            raise CorruptRecord(
+                f"A stored order is damaged: it is a {type(data).__name__}, not a mapping."
+            )
+        number = data.get("number")
+        if type(number) is not int or number < 1:
+            raise CorruptRecord(
+                f"A stored order is damaged: its number {shown(number)} is not a whole "
+                "number of at least 1."
+            )
+
+        def damaged(problem: str) -> CorruptRecord:
+            return CorruptRecord(f"Stored order {number} is damaged: {problem}.")
+
+        raw_lines = data.get("lines")
+        if not isinstance(raw_lines, list | tuple) or not raw_lines:
+            raise damaged(f"its lines {shown(raw_lines)} are not a non-empty list")
+        lines = []
+        for index, raw in enumerate(raw_lines, start=1):
+            problem = _order_line_problem(raw)
+            if problem is not None:
+                raise damaged(f"line {index}: {problem}")
+            lines.append(OrderLine(*raw))
+        raw_status = data.get("status")
+        status = _STATUSES.get(raw_status) if isinstance(raw_status, str) else None
+        if status is None:
+            raise damaged(f"its status {shown(raw_status)} is not one we know")
+        order = cls(
+            number=number,
+            user_id=_text(data, "user_id", damaged),
+            lines=tuple(lines),
+            currency=_text(data, "currency", damaged),
+            created_at=_timestamp(data.get("created_at"), "created_at", damaged),
+            locale=_text(data, "locale", damaged, default="en-US"),
+            status=status,
+            request_id=_text(data, "request_id", damaged, default="", empty_ok=True),
+            pickup_at=(
+                None
+                if data.get("pickup_at") is None
+                else _timestamp(data["pickup_at"], "pickup_at", damaged)
+            ),
         )
+        total = data.get("total")
+        if total is not None and (type(total) is not int or total != order.total.cents):
+            raise damaged(
+                f"its total {shown(total)} is not the sum of its lines ({order.total.cents})"
+            )
+        return order
+
+
+def _order_line_problem(raw: Any) -> str | None:
+    if not isinstance(raw, list | tuple) or len(raw) != 4:
+        return f"{shown(raw)} is not an [item id, name, quantity, unit price] line"
+    item_id, name, quantity, unit_price = raw
+    if not isinstance(item_id, str) or not item_id:
+        return f"the item id {shown(item_id)} is not a non-empty string"
+    if not isinstance(name, str):
+        return f"the item name {shown(name)} is not a string"
+    problem = quantity_problem(quantity)
+    if problem is not None:
+        return problem
+    if type(unit_price) is not int or unit_price < 0:
+        return f"the unit price {shown(unit_price)} is not a whole number of minor units >= 0"
+    return None
+
+
+def _text(
+    data: Mapping[str, Any],
+    key: str,
+    damaged: Callable[[str], CorruptRecord],
+    *,
+    default: str | None = None,
+    empty_ok: bool = False,
+) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or not (value or empty_ok):
+        raise damaged(f"its {key} {shown(value)} is not a non-empty string")
+    return value
+
+
+def _timestamp(value: Any, key: str, damaged: Callable[[str], CorruptRecord]) -> datetime:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise damaged(f"its {key} {shown(value)} is not an ISO 8601 timestamp") from exc
+    raise damaged(f"its {key} {shown(value)} is not an ISO 8601 timestamp")
 
 
 def order_from_cart(
@@ -129,8 +253,18 @@ def order_from_cart(
     lines = []
     for line in cart.lines:
         item = catalog.get(line.item_id)
-        if item is not None:
-            lines.append(OrderLine(item.id, item.name, line.quantity, item.price.cents))
+        if item is None:
+            continue
+        # Carts are checked when read back; this keeps a cart built in code honest too,
+        # so nothing negative ever gets into an order.
+        problem = quantity_problem(line.quantity)
+        if problem is not None:
+            raise InvalidQuantity(f"The cart line for {item.id} cannot be ordered: {problem}.")
+        if item.price.cents < 0:
+            raise ConfigError(
+                f"The catalog gives {item.id} a negative price. Fix skill/data/catalog.json."
+            )
+        lines.append(OrderLine(item.id, item.name, line.quantity, item.price.cents))
     if not lines:
         raise EmptyCart("The cart is empty, so there is nothing to check out.")
     return Order(

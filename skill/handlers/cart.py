@@ -49,7 +49,9 @@ def wanted_quantity(turn: Turn, item: Item, bad: str, ask: str) -> int | Respons
 def add_to_cart(turn: Turn, item: Item, quantity: int) -> Response:
     """Add and say the new cart summary. Shared by AddItem, Yes-to-an-offer and Browse."""
     try:
-        cart = turn.store.update_cart(turn.user_id, lambda c: c.add(item.id, quantity))
+        cart = turn.store.update_cart(
+            turn.user_id, lambda c: c.add(item.id, quantity), request_id=turn.request_id
+        )
     except LineLimitExceeded as exc:
         if exc.current:
             said = turn.msg("line_limit", limit=exc.limit, item=item.other, current=exc.current)
@@ -85,7 +87,7 @@ class RemoveItemHandler(ShopHandler):
         quantity = wanted_quantity(turn, item, "bad_quantity_remove", "ask_quantity_remove")
         if quantity is not None and not isinstance(quantity, int):
             return quantity
-        before = 0
+        before: int | None = None  # stays None when the store replays this request
 
         def change(cart: Cart) -> Cart:
             nonlocal before
@@ -93,12 +95,15 @@ class RemoveItemHandler(ShopHandler):
             return cart.remove(item.id, quantity)
 
         try:
-            cart = turn.store.update_cart(turn.user_id, change)
+            cart = turn.store.update_cart(turn.user_id, change, request_id=turn.request_id)
         except ItemNotInCart:
             key = "not_in_cart" if item.plural_name else "not_in_cart_mass"
             return turn.ask(turn.msg(key, item=item.name), turn.msg("reprompt_generic"))
-        removed = before - cart.quantity_of(item.id)
-        what = item.phrase(removed)
+        if before is not None:
+            what = item.phrase(before - cart.quantity_of(item.id))
+        else:
+            # A redelivery of a removal already made: say what was asked for.
+            what = item.phrase(quantity) if quantity is not None else item.other
         if cart.is_empty:
             return turn.ask(turn.msg("removed_last", what=what), turn.msg("ask_item"))
         total = turn.say(cart.total(turn.catalog))
@@ -141,5 +146,5 @@ class ClearCartHandler(ShopHandler):
 
 
 def clear_confirmed(turn: Turn) -> Response:
-    turn.store.update_cart(turn.user_id, lambda _cart: Cart())
+    turn.store.update_cart(turn.user_id, lambda _cart: Cart(), request_id=turn.request_id)
     return turn.ask(turn.msg("cleared"), turn.msg("ask_item"))

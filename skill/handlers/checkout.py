@@ -58,8 +58,9 @@ def place_order(turn: Turn) -> Response:
         )
 
     try:
-        # The request id makes a redelivered "yes" return the same order.
-        order = turn.store.place_order(user_id, turn.request_id or f"no-id:{user_id}", make_order)
+        # The request id makes a redelivered "yes" return the same order. Without one
+        # ("") the store records nothing and never returns an earlier order.
+        order = turn.store.place_order(user_id, turn.request_id, make_order)
     except EmptyCart:
         return turn.ask(turn.msg("checkout_empty"), turn.msg("ask_item"))
 

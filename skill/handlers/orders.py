@@ -32,7 +32,7 @@ class ReorderHandler(ShopHandler):
         if order is None:
             return turn.ask(turn.msg("last_order_none"), turn.msg("ask_item"))
         capped = False
-        added = 0
+        added: int | None = None  # stays None when the store replays this request
 
         def change(cart: Cart) -> Cart:
             nonlocal capped, added
@@ -48,7 +48,10 @@ class ReorderHandler(ShopHandler):
                     added += quantity
             return cart
 
-        cart = turn.store.update_cart(turn.user_id, change)
+        cart = turn.store.update_cart(turn.user_id, change, request_id=turn.request_id)
+        if added is None:
+            # A redelivery of a reorder already made: the order's items are back already.
+            added = sum(ln.quantity for ln in order.lines if ln.item_id in turn.catalog)
         # Re-priced at today's prices: the cart always holds items, not prices.
         speech = turn.msg(
             "reorder_done",

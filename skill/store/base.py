@@ -4,14 +4,50 @@ A store holds, for one shop: each user's cart, each user's orders, the shop's
 order list and counter, and the record of which checkout request made which
 order (for idempotency). Implementations: memory, SQLite, DynamoDB.
 
-Two guarantees every implementation gives, and the contract tests check:
+What every implementation guarantees, and the contract tests
+(tests/store/test_contract.py) check:
 
 * **No lost updates.** :meth:`Store.update_cart` applies a pure function to the
   current cart atomically (a lock, a transaction, or a conditional write that is
   retried on conflict), so concurrent adds all land.
+* **Cart writes applied once per request id.** ``update_cart(user, change,
+  request_id=R)`` records ``R`` in the user's cart record, in the same atomic write
+  as the change (the last :data:`RECENT_REQUEST_IDS` ids are kept). When ``R`` is
+  already recorded there, ``change`` is not applied again: the current cart is
+  returned. So Alexa redelivering a request, or a retry after a write committed
+  but its reply was lost, changes the cart once.
 * **Atomic, idempotent checkout.** :meth:`Store.place_order` writes the order,
   empties the cart, bumps the counter and records the request id together, or
-  does none of it. The same request id twice returns the first order.
+  does none of it. The record is keyed by shop, user and request id: the same
+  user's same request id returns the first order; another user's request id never
+  returns someone else's order.
+* **Damaged records are refused, never acted on.** Carts and orders are read
+  back through :meth:`Cart.from_data <skill.domain.cart.Cart.from_data>` and
+  :meth:`Order.from_data <skill.domain.orders.Order.from_data>`, and anything
+  unreadable (bad JSON, a quantity of -5, an unknown status) raises
+  :class:`~skill.errors.CorruptRecord`, a :class:`~skill.errors.StoreError`: the user
+  hears the storage apology and the record stays as it was for the shop to inspect.
+* **Order status follows one rule**, :func:`skill.domain.orders.check_status_change`
+  (through ``Order.with_status``): a refused change, including asking for the
+  status the order already has, raises :class:`~skill.errors.InvalidStatusChange`
+  and writes nothing.
+
+What the request-id guarantees do **not** cover:
+
+* An empty request id: the cart change is always applied, and a checkout writes
+  no idempotency record and never returns an earlier order.
+* A cart request id older than the last :data:`RECENT_REQUEST_IDS` writes to that
+  user's cart: it is forgotten, and a redelivery that late is applied again.
+  (Alexa redelivers within seconds; a cart sees a handful of writes per minute.)
+* A change that leaves the cart exactly as it was may not be recorded (DynamoDB
+  writes nothing then), so its redelivery is evaluated again.
+* A change that raises (a domain error) records nothing, so its redelivery is
+  evaluated again, against the cart as it is then.
+* The cart a replay returns is the cart *now*, with any later changes, not the
+  cart as it was right after the first delivery.
+* Cart request ids and checkout request ids are separate records. Checkout
+  records are kept for good in SQLite and memory, and for 24 hours in DynamoDB.
+* The memory store keeps everything in the process: it is all lost on exit.
 
 Every failure of the underlying database surfaces as :class:`~skill.errors.StoreError`.
 """
@@ -31,19 +67,33 @@ CartChange = Callable[[Cart], Cart]
 # build the order (pure). It raises EmptyCart when there is nothing to order.
 OrderFactory = Callable[[Cart, int], "Order"]
 
+#: How many applied request ids a cart record remembers.
+RECENT_REQUEST_IDS = 16
+
 
 class Store(Protocol):
     def get_cart(self, user_id: str) -> Cart: ...
 
-    def update_cart(self, user_id: str, change: CartChange) -> Cart:
+    def update_cart(self, user_id: str, change: CartChange, *, request_id: str = "") -> Cart:
         """Apply ``change`` atomically and return the new cart.
 
-        Exceptions raised by ``change`` (domain errors) leave the cart as it was
-        and propagate unchanged.
+        With a non-empty ``request_id`` already applied to this user's cart (one of
+        its last :data:`RECENT_REQUEST_IDS`), ``change`` is not called and the
+        current cart is returned. With an empty one, ``change`` is always applied.
+
+        Exceptions raised by ``change`` (domain errors) leave the cart as it was,
+        record no request id, and propagate unchanged.
         """
         ...
 
-    def place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order: ...
+    def place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
+        """Check the user's cart out atomically and return the order.
+
+        A non-empty ``request_id`` that already placed an order for this user returns
+        that order (nothing new is written). An empty ``request_id`` always places a
+        new order and records nothing. Raises EmptyCart for an empty cart.
+        """
+        ...
 
     def last_order(self, user_id: str) -> Order | None: ...
 
@@ -51,7 +101,9 @@ class Store(Protocol):
         """The shop's orders, most recent first."""
         ...
 
-    def set_order_status(self, number: int, status: OrderStatus) -> Order: ...
+    def set_order_status(self, number: int, status: OrderStatus) -> Order:
+        """Move an order along; InvalidStatusChange (nothing written) if the rule refuses."""
+        ...
 
     def ping(self) -> None:
         """Raise StoreError if the store cannot be reached. Cheap; used by health checks."""

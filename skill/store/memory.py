@@ -1,62 +1,97 @@
-"""An in-memory store for tests and throwaway sessions. One lock guards it all."""
+"""An in-memory store for tests and throwaway sessions. One lock guards it all.
+
+Records are kept in their stored form, as the other stores keep them (what
+``to_data()`` gives), and read back through ``from_data()``: so a memory store
+checks the same domain rules on every read, and the contract tests can damage a
+record here as they do in SQLite or DynamoDB::
+
+    _carts[user_id]                    = (Cart.to_data(), (request id, ...))  # last 16
+    _orders[number]                    = (user_id, Order.to_data())
+    _checkouts[(user_id, request_id)]  = order number
+
+One MemoryStore is one shop.
+"""
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from skill.domain.cart import Cart
 from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderStatus
-from skill.errors import EmptyCart, OrderNotFound
-from skill.store.base import CartChange, OrderFactory
+from skill.errors import CorruptRecord, EmptyCart, OrderNotFound
+from skill.store.base import RECENT_REQUEST_IDS, CartChange, OrderFactory
+
+_NO_CART: tuple[Any, tuple[str, ...]] = ([], ())
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._carts: dict[str, Cart] = {}
-        self._orders: dict[int, Order] = {}
-        self._by_request: dict[str, int] = {}
+        self._carts: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        self._orders: dict[int, tuple[str, Any]] = {}
+        self._checkouts: dict[tuple[str, str], int] = {}
         self._next = FIRST_ORDER_NUMBER
 
     def get_cart(self, user_id: str) -> Cart:
         with self._lock:
-            return self._carts.get(user_id, Cart())
+            return Cart.from_data(self._carts.get(user_id, _NO_CART)[0])
 
-    def update_cart(self, user_id: str, change: CartChange) -> Cart:
+    def update_cart(self, user_id: str, change: CartChange, *, request_id: str = "") -> Cart:
         with self._lock:
-            cart = change(self._carts.get(user_id, Cart()))
-            self._carts[user_id] = cart
-            return cart
+            lines, applied = self._carts.get(user_id, _NO_CART)
+            cart = Cart.from_data(lines)
+            if request_id and request_id in applied:
+                return cart
+            new = change(cart)
+            if request_id:
+                applied = (*applied, request_id)[-RECENT_REQUEST_IDS:]
+            self._carts[user_id] = (new.to_data(), applied)
+            return new
 
     def place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
         with self._lock:
-            if request_id in self._by_request:
-                return self._orders[self._by_request[request_id]]
-            cart = self._carts.get(user_id, Cart())
+            if request_id and (user_id, request_id) in self._checkouts:
+                number = self._checkouts[(user_id, request_id)]
+                order = self._read_order(number)
+                if order is None or order.user_id != user_id:
+                    raise CorruptRecord(
+                        f"The memory store's checkout record for order {number} names an "
+                        "order that is missing or belongs to another user."
+                    )
+                return order
+            lines, applied = self._carts.get(user_id, _NO_CART)
+            cart = Cart.from_data(lines)
             if cart.is_empty:
                 raise EmptyCart("The cart is empty, so there is nothing to check out.")
             order = make_order(cart, self._next)
             self._next += 1
-            self._orders[order.number] = order
-            self._by_request[request_id] = order.number
-            self._carts[user_id] = Cart()
+            self._orders[order.number] = (user_id, order.to_data())
+            if request_id:
+                self._checkouts[(user_id, request_id)] = order.number
+            self._carts[user_id] = (Cart().to_data(), applied)
             return order
 
     def last_order(self, user_id: str) -> Order | None:
         with self._lock:
-            mine = [o for o in self._orders.values() if o.user_id == user_id]
-            return max(mine, key=lambda o: o.number) if mine else None
+            for number in sorted(self._orders, reverse=True):
+                # Only this user's orders are read, as SQLite selects by its user_id column.
+                if self._orders[number][0] == user_id:
+                    return self._read_order(number)
+            return None
 
     def list_orders(self, limit: int = 20) -> list[Order]:
         with self._lock:
-            return sorted(self._orders.values(), key=lambda o: -o.number)[:limit]
+            newest = sorted(self._orders, reverse=True)[: max(limit, 0)]
+            return [order for order in map(self._read_order, newest) if order is not None]
 
     def set_order_status(self, number: int, status: OrderStatus) -> Order:
         with self._lock:
-            if number not in self._orders:
+            order = self._read_order(number)
+            if order is None:
                 raise OrderNotFound(number)
-            order = self._orders[number].with_status(status)
-            self._orders[number] = order
+            order = order.with_status(status)
+            self._orders[number] = (order.user_id, order.to_data())
             return order
 
     def ping(self) -> None:
@@ -64,3 +99,15 @@ class MemoryStore:
 
     def close(self) -> None:
         return None
+
+    def _read_order(self, number: int) -> Order | None:
+        if number not in self._orders:
+            return None
+        user_id, data = self._orders[number]
+        order = Order.from_data(data)
+        if (order.number, order.user_id) != (number, user_id):
+            raise CorruptRecord(
+                f"The memory store keeps order {order.number} under number {number}, "
+                "or for another user."
+            )
+        return order

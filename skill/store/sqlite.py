@@ -1,153 +1,380 @@
 """The SQLite store: the default, for one machine.
 
-Schema (created on open, never at import)::
+Schema version 1 (``PRAGMA user_version``), created by the first open that may
+create (``cornershop store init``, or any open with ``create=True``)::
 
-    carts(user_id TEXT PK, lines TEXT JSON, version INT, updated_at TEXT)
+    carts(user_id TEXT PK, lines TEXT JSON, version INT, updated_at TEXT,
+          request_ids TEXT JSON)          -- the last 16 request ids applied to the cart
     orders(number INT PK, user_id TEXT, status TEXT, created_at TEXT, body TEXT JSON)
         index orders_by_user(user_id, number)
-    counters(name TEXT PK, value INT)            -- "order_number"
-    checkouts(request_id TEXT PK, order_number INT, created_at TEXT)
+    counters(name TEXT PK, value INT)     -- "order_number"
+    checkouts(user_id TEXT, request_id TEXT, order_number INT, created_at TEXT,
+              PRIMARY KEY (user_id, request_id))
+
+A database of version 0 (Corner Shop before ``user_version`` was set: no
+``carts.request_ids``, ``checkouts`` keyed by request id alone) is migrated on
+open, in one transaction: the column is added, and each checkout record gets the
+user of its order. Records of the old ``no-id:<user>`` fallback (checkouts that had
+no request id) are dropped: a checkout without a request id records nothing now.
+One database file holds one shop.
 
 Every write runs in ``BEGIN IMMEDIATE``, which takes SQLite's write lock before
 reading, so a read-modify-write can't interleave with another one: concurrent
 adds all land, and two checkouts of one cart make one order. WAL mode lets
-readers go on while a writer holds the lock. One database file holds one shop.
+readers go on while a writer holds the lock.
+
+The file under a running store
+==============================
+SQLite keeps writing to the file it opened even after that file is unlinked or
+renamed away, and in WAL mode the commits go to ``PATH-wal``: a deleted database
+goes on confirming orders that no restart will see, and a database *replaced* by
+another file gets the old file's WAL frames replayed over it at the next open.
+So the store records the file's identity (``st_dev``, ``st_ino``) when it opens,
+and checks that ``PATH`` still names that file:
+
+* before every read, and before opening a connection (a new thread never opens
+  the file that replaced ours);
+* inside every write transaction just before ``COMMIT``, together with the
+  identity of ``PATH-wal`` and ``PATH-shm`` this connection uses, so a write never
+  lands in an unlinked file: it is rolled back instead;
+* in :meth:`SQLiteStore.ping`, so ``/healthz`` answers 503.
+
+(A path that names the file has a link count of at least 1; an unlinked file,
+link count 0, shows as a missing path.) On the first failed check the store
+refuses everything from then on with :class:`~skill.errors.StoreError`, and folds
+its WAL into the file it holds with ``PRAGMA wal_checkpoint(TRUNCATE)``. That
+empties the ``-wal`` at ``PATH``, so a file put there (a restored backup) is not
+overwritten by our frames at the next open; if the old file was moved rather than
+deleted, it ends up complete on its own. Restart the service to use the new file.
+What is not covered: a file replaced in the microseconds between the last check
+and ``COMMIT``, and a file overwritten in place (``cp backup.db shop.db``, same
+inode), which SQLite cannot survive either; stop the service before restoring.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from skill.domain.cart import Cart
-from skill.errors import EmptyCart, OrderNotFound, StoreError
-from skill.store.base import CartChange, OrderFactory
+from skill.errors import CorruptRecord, EmptyCart, OrderNotFound, StoreError, StoreNotFound
+from skill.logs import get_logger
+from skill.store.base import RECENT_REQUEST_IDS, CartChange, OrderFactory
 
 if TYPE_CHECKING:
     from skill.domain.orders import Order, OrderStatus
 
-
-def _order(body: str) -> Order:
-    # Orders load lazily: most requests (and every cold start) only touch carts.
-    from skill.domain.orders import Order
-
-    return Order.from_data(json.loads(body))
-
-
 T = TypeVar("T")
+FileId = tuple[int, int]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS carts (
-    user_id TEXT PRIMARY KEY, lines TEXT NOT NULL, version INTEGER NOT NULL,
-    updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS orders (
-    number INTEGER PRIMARY KEY, user_id TEXT NOT NULL, status TEXT NOT NULL,
-    created_at TEXT NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS orders_by_user ON orders(user_id, number);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS checkouts (
-    request_id TEXT PRIMARY KEY, order_number INTEGER NOT NULL, created_at TEXT NOT NULL);
-"""
+SCHEMA_VERSION = 1
+TABLES = frozenset({"carts", "orders", "counters", "checkouts"})
 
-_FAILED = (
-    "Corner Shop could not use its SQLite database at {path}: {reason}. "
-    "Check that the file is writable and not locked by another program."
+_CREATE = (
+    "CREATE TABLE IF NOT EXISTS carts ("
+    " user_id TEXT PRIMARY KEY, lines TEXT NOT NULL, version INTEGER NOT NULL,"
+    " updated_at TEXT NOT NULL, request_ids TEXT NOT NULL DEFAULT '[]')",
+    "CREATE TABLE IF NOT EXISTS orders ("
+    " number INTEGER PRIMARY KEY, user_id TEXT NOT NULL, status TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS orders_by_user ON orders(user_id, number)",
+    "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS checkouts ("
+    " user_id TEXT NOT NULL, request_id TEXT NOT NULL, order_number INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, PRIMARY KEY (user_id, request_id))",
 )
+# Version 0 -> 1: checkout records gain the user of their order.
+_MIGRATE_CHECKOUTS = (
+    "ALTER TABLE checkouts RENAME TO checkouts_v0",
+    _CREATE[4],
+    "INSERT INTO checkouts(user_id, request_id, order_number, created_at)"
+    " SELECT o.user_id, c.request_id, c.order_number, c.created_at"
+    " FROM checkouts_v0 c JOIN orders o ON o.number = c.order_number"
+    " WHERE substr(c.request_id, 1, 6) <> 'no-id:'",
+    "DROP TABLE checkouts_v0",
+)
+_ORDER_COLUMNS = "number, user_id, status, body"
+
+# SQLite's primary result codes (the low byte of sqlite_errorcode).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 5, 6, 8
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
+
+_log = get_logger("store")
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 2000) -> None:
-        self.path = str(path)
+    """The store in one SQLite file.
+
+    ``path`` may be relative; it is made absolute once, here, so a later change of
+    the working directory changes nothing. ``create=False`` (read-only commands)
+    never creates a file: a missing one raises :class:`StoreNotFound`, and a database
+    without Corner Shop's tables raises :class:`StoreError`. ``setting`` names where
+    the path came from (``CORNERSHOP_STORE``, ``--store``) in error messages.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int = 2000,
+        create: bool = True,
+        setting: str = "CORNERSHOP_STORE",
+    ) -> None:
+        self._in_memory = str(path) == ":memory:"
+        self.path = str(path) if self._in_memory else os.path.abspath(path)
+        self._setting = setting
         self._busy_ms = busy_timeout_ms
         self._local = threading.local()
-        if self.path != ":memory:":
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
+        self._identity: FileId | None = None
+        self._gone: str | None = None
+        self._wal_settled = False
+        self._gone_lock = threading.Lock()
+        if not self._in_memory:
+            if create:
+                try:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(self._failed(exc)) from exc
+            elif not os.path.exists(self.path):
+                raise StoreNotFound(
+                    f"There is no Corner Shop store at {self.path}. Run `cornershop store "
+                    f"init` to create it, or check {setting}."
+                )
+        conn = self._connect("rwc" if create else "rw")
         try:
-            self._conn().executescript(_SCHEMA)  # its own implicit transaction
-        except sqlite3.Error as exc:
-            raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
+            self._prepare(conn, create=create)
+        except BaseException:
+            conn.close()
+            raise
+        self._local.conn = conn
 
-    # -- connection handling -------------------------------------------------
+    # -- opening -------------------------------------------------------------
+    def _connect(self, mode: str) -> sqlite3.Connection:
+        # A URI with mode=rw never creates the file: only the first open may.
+        target = ":memory:" if self._in_memory else f"{Path(self.path).as_uri()}?mode={mode}"
+        try:
+            conn = sqlite3.connect(target, uri=True, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._error(exc) from exc
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection, *, create: bool) -> None:
+        """Check the file is a Corner Shop store (creating or migrating it), record its identity."""
+        try:
+            # The first read: "file is not a database" surfaces here, before we change anything.
+            names = _tables(conn)
+            if not names & TABLES and (names or not create):
+                raise self._not_a_store(names)
+            _setup_connection(conn)  # WAL mode: the file certainly exists after this
+            if not self._in_memory:
+                self._identity = _file_id(self.path)
+                if self._identity is None:
+                    raise StoreError(self._failed("the file vanished while it was being opened"))
+            if _user_version(conn) == SCHEMA_VERSION and names >= TABLES:
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._upgrade(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def _upgrade(self, db: sqlite3.Connection) -> None:
+        # Read again under the write lock: another process may have upgraded meanwhile.
+        version = _user_version(db)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The SQLite database at {self.path} was written by a newer Corner Shop "
+                f"(schema {version}; this one knows {SCHEMA_VERSION}). Upgrade Corner Shop."
+            )
+        names = _tables(db)
+        if "carts" in names and "request_ids" not in _columns(db, "carts"):
+            db.execute("ALTER TABLE carts ADD COLUMN request_ids TEXT NOT NULL DEFAULT '[]'")
+        if "checkouts" in names and "user_id" not in _columns(db, "checkouts"):
+            for statement in _MIGRATE_CHECKOUTS:
+                db.execute(statement)
+        for statement in _CREATE:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            self._check_file()  # never open the file that replaced ours
+            conn = self._connect("rw")
             try:
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
+                _setup_connection(conn)
             except sqlite3.Error as exc:
-                raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
+                conn.close()
+                raise self._error(exc) from exc
             self._local.conn = conn
         return conn
 
+    # -- the file under us ---------------------------------------------------
+    def _check_file(self) -> None:
+        """Raise StoreError unless PATH still names the file this store opened."""
+        if self._gone is not None:
+            self._refuse()
+        if self._identity is None:
+            return
+        try:
+            found = _file_id(self.path)
+        except OSError as exc:
+            raise StoreError(self._failed(exc)) from exc
+        if found is None:
+            self._lose("was deleted or moved away")
+        if found != self._identity:
+            self._lose("was replaced by another file")
+
+    def _check_wal(self, conn: sqlite3.Connection) -> None:
+        """Raise StoreError unless PATH-wal and PATH-shm are the ones ``conn`` uses."""
+        self._check_file()
+        if self._identity is None:
+            return
+        seen = getattr(self._local, "wal", None)
+        if seen is None or seen[0] is not conn:
+            # First check on this connection: learn its journal mode and WAL files.
+            try:
+                wal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+            files = _wal_ids(self.path) if wal_mode else None
+            if files is not None and None in files:
+                self._lose("lost its -wal or -shm file")
+            self._local.wal = (conn, files)
+            return
+        if seen[1] is not None and _wal_ids(self.path) != seen[1]:
+            self._lose("had its -wal or -shm file deleted or replaced")
+
+    def _lose(self, what: str) -> NoReturn:
+        with self._gone_lock:
+            if self._gone is None:
+                self._gone = (
+                    f"Corner Shop's SQLite database file {self.path} {what} while the service "
+                    "was running, so Corner Shop no longer reads or writes it (a write now "
+                    "would be lost). Restore the file if it was removed by mistake, then "
+                    "restart the service."
+                )
+                _log.error(
+                    "database file %s %s; refusing all requests until restart", self.path, what
+                )
+        self._refuse()
+
+    def _refuse(self) -> NoReturn:
+        self._settle_wal()
+        raise StoreError(self._gone or self._failed("its file is gone"))
+
+    def _settle_wal(self) -> None:
+        """Fold our WAL into the file this thread's connection holds, and empty PATH-wal.
+
+        Runs once, on a connection that passed the identity check when it opened
+        (so it holds the old file, never the new one), outside any transaction.
+        """
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.in_transaction or self._wal_settled:
+            return
+        try:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:
+            _log.warning("could not checkpoint the WAL of %s: %s", self.path, exc)
+            return
+        self._wal_settled = not busy
+
+    # -- transactions --------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
+        if self._gone is not None:
+            self._refuse()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
+            raise self._error(exc) from exc
         try:
             yield conn
+            self._check_wal(conn)  # the last moment before COMMIT: roll back instead
         except BaseException:
             _rollback(conn)
+            if self._gone is not None:
+                self._settle_wal()
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(conn)
-            raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
+            raise self._error(exc) from exc
 
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn()
+        self._check_file()
         try:
-            return fn(self._conn())
+            return fn(conn)
         except (sqlite3.Error, UnicodeEncodeError) as exc:
-            raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
+            raise self._error(exc) from exc
 
     def _guard_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:
             with self._write() as db:
                 return fn(db)
         except (sqlite3.Error, UnicodeEncodeError) as exc:
-            raise StoreError(_FAILED.format(path=self.path, reason=exc)) from exc
+            raise self._error(exc) from exc
 
     # -- carts ---------------------------------------------------------------
-    @staticmethod
-    def _load_cart(db: sqlite3.Connection, user_id: str) -> tuple[Cart, int]:
+    def _load_cart(self, db: sqlite3.Connection, user_id: str) -> tuple[Cart, int, list[str]]:
         row = db.execute(
-            "SELECT lines, version FROM carts WHERE user_id = ?", (user_id,)
+            "SELECT lines, version, request_ids FROM carts WHERE user_id = ?", (user_id,)
         ).fetchone()
         if row is None:
-            return Cart(), 0
-        return Cart.from_data(json.loads(row[0])), int(row[1])
+            return Cart(), 0, []
+        lines, version, ids = (self._json(row[0], "a cart"), row[1], self._json(row[2], "a cart"))
+        if type(version) is not int:
+            raise self._damaged("a cart", f"its version {version!r} is not a whole number.")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise self._damaged("a cart", "its request_ids are not a list of strings.")
+        try:
+            return Cart.from_data(lines), version, ids
+        except CorruptRecord as exc:
+            raise self._damaged("a cart", str(exc)) from exc
 
     @staticmethod
-    def _save_cart(db: sqlite3.Connection, user_id: str, cart: Cart, version: int) -> None:
+    def _save_cart(
+        db: sqlite3.Connection, user_id: str, cart: Cart, version: int, ids: list[str]
+    ) -> None:
         db.execute(
-            "INSERT INTO carts(user_id, lines, version, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET lines = excluded.lines, "
-            "version = excluded.version, updated_at = excluded.updated_at",
-            (user_id, json.dumps(cart.to_data()), version + 1, _now()),
+            "INSERT INTO carts(user_id, lines, version, updated_at, request_ids)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET lines = excluded.lines,"
+            " version = excluded.version, updated_at = excluded.updated_at,"
+            " request_ids = excluded.request_ids",
+            (user_id, json.dumps(cart.to_data()), version + 1, _now(), json.dumps(ids)),
         )
 
     def get_cart(self, user_id: str) -> Cart:
         return self._read(lambda db: self._load_cart(db, user_id)[0])
 
-    def update_cart(self, user_id: str, change: CartChange) -> Cart:
+    def update_cart(self, user_id: str, change: CartChange, *, request_id: str = "") -> Cart:
         def apply(db: sqlite3.Connection) -> Cart:
-            cart, version = self._load_cart(db, user_id)
+            cart, version, ids = self._load_cart(db, user_id)
+            if request_id and request_id in ids:
+                return cart  # applied already: a redelivery, or a retry after a lost reply
             new = change(cart)
-            self._save_cart(db, user_id, new, version)
+            if request_id:
+                ids = [*ids, request_id][-RECENT_REQUEST_IDS:]
+            self._save_cart(db, user_id, new, version, ids)
             return new
 
         return self._guard_write(apply)
@@ -155,20 +382,19 @@ class SQLiteStore:
     # -- orders --------------------------------------------------------------
     def place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
         def apply(db: sqlite3.Connection) -> Order:
-            done = db.execute(
-                "SELECT o.body FROM checkouts c JOIN orders o ON o.number = c.order_number "
-                "WHERE c.request_id = ?",
-                (request_id,),
-            ).fetchone()
-            if done is not None:
-                return _order(done[0])
-            cart, version = self._load_cart(db, user_id)
+            if request_id:
+                done = self._replay(db, user_id, request_id)
+                if done is not None:
+                    return done
+            cart, version, ids = self._load_cart(db, user_id)
             if cart.is_empty:
                 raise EmptyCart("The cart is empty, so there is nothing to check out.")
             from skill.domain.orders import FIRST_ORDER_NUMBER
 
             row = db.execute("SELECT value FROM counters WHERE name = 'order_number'").fetchone()
-            number = int(row[0]) + 1 if row else FIRST_ORDER_NUMBER
+            if row is not None and type(row[0]) is not int:
+                raise self._damaged("the order counter", f"its value {row[0]!r} is not a number.")
+            number = row[0] + 1 if row else FIRST_ORDER_NUMBER
             order = make_order(cart, number)
             db.execute(
                 "INSERT INTO counters(name, value) VALUES ('order_number', ?) "
@@ -185,39 +411,63 @@ class SQLiteStore:
                     json.dumps(order.to_data()),
                 ),
             )
-            db.execute(
-                "INSERT INTO checkouts(request_id, order_number, created_at) VALUES (?, ?, ?)",
-                (request_id, order.number, _now()),
-            )
-            self._save_cart(db, user_id, Cart(), version)
+            if request_id:
+                db.execute(
+                    "INSERT INTO checkouts(user_id, request_id, order_number, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (user_id, request_id, order.number, _now()),
+                )
+            self._save_cart(db, user_id, Cart(), version, ids)
             return order
 
         return self._guard_write(apply)
 
+    def _replay(self, db: sqlite3.Connection, user_id: str, request_id: str) -> Order | None:
+        """The order this user's request already placed, if it did."""
+        row = db.execute(
+            "SELECT c.order_number, o.number, o.user_id, o.status, o.body FROM checkouts c"
+            " LEFT JOIN orders o ON o.number = c.order_number"
+            " WHERE c.user_id = ? AND c.request_id = ?",
+            (user_id, request_id),
+        ).fetchone()
+        if row is None:
+            return None
+        if row[1] is None:
+            raise self._damaged("a checkout record", f"it names order {row[0]}, which is missing.")
+        order = self._order_of(row[1:])
+        if order.user_id != user_id:
+            raise self._damaged(
+                "a checkout record", f"it names order {order.number}, of another user."
+            )
+        return order
+
     def last_order(self, user_id: str) -> Order | None:
         def read(db: sqlite3.Connection) -> Order | None:
             row = db.execute(
-                "SELECT body FROM orders WHERE user_id = ? ORDER BY number DESC LIMIT 1",
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE user_id = ?"
+                " ORDER BY number DESC LIMIT 1",
                 (user_id,),
             ).fetchone()
-            return _order(row[0]) if row else None
+            return self._order_of(row) if row else None
 
         return self._read(read)
 
     def list_orders(self, limit: int = 20) -> list[Order]:
         rows = self._read(
             lambda db: db.execute(
-                "SELECT body FROM orders ORDER BY number DESC LIMIT ?", (limit,)
+                f"SELECT {_ORDER_COLUMNS} FROM orders ORDER BY number DESC LIMIT ?", (limit,)
             ).fetchall()
         )
-        return [_order(r[0]) for r in rows]
+        return [self._order_of(row) for row in rows]
 
     def set_order_status(self, number: int, status: OrderStatus) -> Order:
         def apply(db: sqlite3.Connection) -> Order:
-            row = db.execute("SELECT body FROM orders WHERE number = ?", (number,)).fetchone()
+            row = db.execute(
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE number = ?", (number,)
+            ).fetchone()
             if row is None:
                 raise OrderNotFound(number)
-            order = _order(row[0]).with_status(status)
+            order = self._order_of(row).with_status(status)  # InvalidStatusChange: no write
             db.execute(
                 "UPDATE orders SET status = ?, body = ? WHERE number = ?",
                 (order.status.value, json.dumps(order.to_data()), number),
@@ -226,14 +476,129 @@ class SQLiteStore:
 
         return self._guard_write(apply)
 
+    def _order_of(self, row: tuple[Any, ...]) -> Order:
+        # Orders load lazily: most requests (and every cold start) only touch carts.
+        from skill.domain.orders import Order
+
+        number, user_id, status, body = row
+        what = f"order {number}"
+        try:
+            order = Order.from_data(self._json(body, what))
+        except CorruptRecord as exc:
+            raise self._damaged(what, str(exc)) from exc
+        if (order.number, order.user_id, order.status.value) != (number, user_id, status):
+            raise self._damaged(what, "its columns and its body disagree.")
+        return order
+
+    # -- health --------------------------------------------------------------
     def ping(self) -> None:
-        self._read(lambda db: db.execute("SELECT 1 FROM counters LIMIT 1").fetchall())
+        def read(db: sqlite3.Connection) -> None:
+            db.execute("SELECT 1 FROM counters LIMIT 1").fetchall()
+            self._check_wal(db)
+
+        self._read(read)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    # -- messages ------------------------------------------------------------
+    def _json(self, text: Any, what: str) -> Any:
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise self._damaged(what, "it is not valid JSON.") from exc
+
+    def _damaged(self, what: str, problem: str) -> CorruptRecord:
+        return CorruptRecord(
+            f"The SQLite database at {self.path} holds {what} that Corner Shop cannot use: "
+            f"{problem} Corner Shop leaves it as it is; repair or delete that row, or "
+            "restore the database from a backup."
+        )
+
+    def _not_a_store(self, names: set[str]) -> StoreError:
+        if not names:
+            return StoreNotFound(
+                f"The SQLite database at {self.path} is empty: it is not a Corner Shop store. "
+                f"Run `cornershop store init` to create one there, or check {self._setting}."
+            )
+        listed = ", ".join(sorted(names)[:5])
+        return StoreError(
+            f"The SQLite database at {self.path} is not a Corner Shop store: it holds other "
+            f"tables ({listed}) and none of Corner Shop's. Check {self._setting}, or point it "
+            "at a new file and run `cornershop store init`."
+        )
+
+    def _failed(self, reason: object) -> str:
+        return (
+            f"Corner Shop could not use its SQLite database at {self.path}: {reason}. "
+            "Check that the file is writable and not locked by another program."
+        )
+
+    def _error(self, exc: sqlite3.Error | UnicodeEncodeError) -> StoreError:
+        """A StoreError for ``exc`` that says what to do about it."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        head = f"Corner Shop could not use its SQLite database at {self.path}: {exc}."
+        if primary == _SQLITE_NOTADB:
+            return StoreError(
+                f"{self.path} is not a SQLite database (SQLite says: {exc}). Check "
+                f"{self._setting}, or move the file away and run `cornershop store init`."
+            )
+        if primary == _SQLITE_CORRUPT:
+            return StoreError(
+                f"The SQLite database at {self.path} is damaged (SQLite says: {exc}). "
+                "Stop the service and restore the file from a backup."
+            )
+        if primary == _SQLITE_READONLY:
+            return StoreError(
+                f"{head} The file or its directory is read-only; SQLite also writes "
+                f"{self.path}-wal and -shm beside it. Check the permissions and the mount."
+            )
+        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return StoreError(
+                f"{head} Another program holds a lock on it; try again, and check that "
+                "nothing keeps the file open in a long transaction."
+            )
+        if primary == _SQLITE_FULL:
+            return StoreError(f"{head} The disk is full; free some space and try again.")
+        if primary == _SQLITE_CANTOPEN:
+            return StoreError(
+                f"{head} Check that the file and its directory exist and that this service "
+                "may read and write them."
+            )
+        return StoreError(self._failed(exc))
+
+
+def _setup_connection(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _user_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def _file_id(path: str) -> FileId | None:
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):  # gone, or its directory is
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _wal_ids(path: str) -> tuple[FileId | None, FileId | None]:
+    return _file_id(f"{path}-wal"), _file_id(f"{path}-shm")
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -98,9 +98,9 @@ class BrokenStore(MemoryStore):
         self._check()
         return super().get_cart(user_id)
 
-    def update_cart(self, user_id: str, change: Any) -> Cart:
+    def update_cart(self, user_id: str, change: Any, *, request_id: str = "") -> Cart:
         self._check()
-        return super().update_cart(user_id, change)
+        return super().update_cart(user_id, change, request_id=request_id)
 
     def place_order(self, user_id: str, request_id: str, make_order: Any) -> Any:
         self._check()

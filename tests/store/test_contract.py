@@ -6,11 +6,13 @@ HTTP to a moto server on 127.0.0.1, a fresh table per test).
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from _servers import MotoDynamoDB
@@ -18,6 +20,7 @@ from _servers import MotoDynamoDB
 from skill.domain.cart import Cart
 from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderLine, OrderStatus
 from skill.errors import (
+    CorruptRecord,
     EmptyCart,
     InvalidStatusChange,
     ItemNotInCart,
@@ -25,7 +28,7 @@ from skill.errors import (
     OrderNotFound,
     UnknownItem,
 )
-from skill.store.base import Store
+from skill.store.base import RECENT_REQUEST_IDS, Store
 from skill.store.dynamodb import DynamoDBStore
 from skill.store.memory import MemoryStore
 from skill.store.sqlite import SQLiteStore
@@ -46,12 +49,26 @@ def moto() -> Iterator[MotoDynamoDB]:
 
 
 class Backend:
-    """Opens stores of one kind on the same data, and closes them all at the end."""
+    """Opens stores of one kind on the same data, and closes them all at the end.
 
-    def __init__(self, name: str, open_store: Callable[[], Store]) -> None:
+    ``damage_cart`` and ``damage_order`` write a raw record past the store, as a bad
+    disk, a bad migration or a hand edit would: the cart's stored lines (the JSON
+    text ``Cart.to_data()`` becomes) or an order's stored body (``Order.to_data()``).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        open_store: Callable[[], Store],
+        *,
+        damage_cart: Callable[[str, str], None],
+        damage_order: Callable[[int, str], None],
+    ) -> None:
         self.name = name
         self._open = open_store
         self.opened: list[Store] = []
+        self.damage_cart = damage_cart
+        self.damage_order = damage_order
 
     def open(self) -> Store:
         store = self._open()
@@ -59,21 +76,92 @@ class Backend:
         return store
 
 
+def _stored_form(text: str) -> Any:
+    """What a memory store would hold for this JSON text (the text itself if it isn't JSON)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _memory_backend() -> Backend:
+    shared = MemoryStore()  # a memory store's data lives in the object itself
+
+    def damage_cart(user_id: str, lines: str) -> None:
+        shared._carts[user_id] = (_stored_form(lines), ())
+
+    def damage_order(number: int, body: str) -> None:
+        user_id = shared._orders[number][0]  # the record's key part, like SQLite's column
+        shared._orders[number] = (user_id, _stored_form(body))
+
+    return Backend("memory", lambda: shared, damage_cart=damage_cart, damage_order=damage_order)
+
+
+def _sqlite_backend(path: Path) -> Backend:
+    def write(sql: str, params: tuple[Any, ...]) -> None:
+        db = sqlite3.connect(path)
+        with db:
+            db.execute(sql, params)
+        db.close()
+
+    def damage_cart(user_id: str, lines: str) -> None:
+        write(
+            "INSERT OR REPLACE INTO carts(user_id, lines, version, updated_at, request_ids)"
+            " VALUES (?, ?, 1, '2026-11-27T10:15:00+00:00', '[]')",
+            (user_id, lines),
+        )
+
+    def damage_order(number: int, body: str) -> None:
+        write("UPDATE orders SET body = ? WHERE number = ?", (body, number))
+
+    return Backend(
+        "sqlite", lambda: SQLiteStore(path), damage_cart=damage_cart, damage_order=damage_order
+    )
+
+
+def _dynamodb_backend(server: MotoDynamoDB, table: str) -> Backend:
+    # The item layout of skill/store/dynamodb.py's docstring, shop "main".
+    def damage_cart(user_id: str, lines: str) -> None:
+        server.client(patient=True).put_item(
+            TableName=table,
+            Item={
+                "pk": {"S": f"USER#main#{user_id}"},
+                "sk": {"S": "CART"},
+                "lines": {"S": lines},
+                "version": {"N": "1"},
+            },
+        )
+
+    def damage_order(number: int, body: str) -> None:
+        server.client(patient=True).update_item(
+            TableName=table,
+            Key={"pk": {"S": "SHOP#main"}, "sk": {"S": f"ORDER#{number:010d}"}},
+            UpdateExpression="SET body = :body",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":body": {"S": body}},
+        )
+
+    return Backend(
+        "dynamodb",
+        lambda: DynamoDBStore(server.client(), table),
+        damage_cart=damage_cart,
+        damage_order=damage_order,
+    )
+
+
 @pytest.fixture(params=["memory", "sqlite", "dynamodb"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "memory":
-        shared = MemoryStore()  # a memory store's data lives in the object itself
-        yield Backend("memory", lambda: shared)
+        yield _memory_backend()
     elif request.param == "sqlite":
-        path = tmp_path / "shop.db"
-        backend = Backend("sqlite", lambda: SQLiteStore(path))
+        backend = _sqlite_backend(tmp_path / "shop.db")
         yield backend
         for store in backend.opened:
             store.close()
     else:
         server: MotoDynamoDB = request.getfixturevalue("moto")
         table = server.new_table()
-        backend = Backend("dynamodb", lambda: DynamoDBStore(server.client(), table))
+        backend = _dynamodb_backend(server, table)
         yield backend
         for store in backend.opened:
             store.close()
@@ -345,8 +433,6 @@ def test_set_order_status_moves_an_order_along(store: Store) -> None:
     collected = store.set_order_status(order.number, OrderStatus.COLLECTED)
     assert collected == order.with_status(OrderStatus.READY).with_status(OrderStatus.COLLECTED)
     assert store.list_orders() == [collected]
-    # AND setting the status it already has is a no-op
-    assert store.set_order_status(order.number, OrderStatus.COLLECTED) == collected
 
 
 def test_set_order_status_of_an_unknown_order_raises_order_not_found(store: Store) -> None:
@@ -371,6 +457,275 @@ def test_a_collected_order_cannot_become_ready_again(store: Store) -> None:
     assert store.last_order(ADA) == collected
 
 
+@pytest.mark.parametrize(
+    ("path", "again", "said"),
+    [
+        ([OrderStatus.CANCELLED], OrderStatus.CANCELLED, "is already cancelled"),
+        ([OrderStatus.READY], OrderStatus.READY, "is already ready"),
+        ([OrderStatus.READY, OrderStatus.COLLECTED], OrderStatus.COLLECTED, "already been"),
+        ([OrderStatus.READY, OrderStatus.COLLECTED], OrderStatus.CANCELLED, "cannot be cancelled"),
+        ([OrderStatus.CANCELLED], OrderStatus.READY, "was cancelled, so it cannot become ready"),
+        ([OrderStatus.READY], OrderStatus.PLACED, "cannot become placed"),
+    ],
+)
+def test_a_refused_status_change_says_why_and_changes_nothing(
+    store: Store, path: list[OrderStatus], again: OrderStatus, said: str
+) -> None:
+    # GIVEN an order moved along ``path``
+    fill(store, ADA, apples=1)
+    order = store.place_order(ADA, "r1", factory(ADA))
+    for status in path:
+        order = store.set_order_status(order.number, status)
+    # WHEN the shop asks for a change the rule refuses (the same status included)
+    with pytest.raises(InvalidStatusChange, match=said) as raised:
+        store.set_order_status(order.number, again)
+    # THEN the message names the order, and the order is exactly as it was
+    assert f"Order {order.number} " in str(raised.value)
+    assert store.list_orders() == [order]
+
+
+# -- request ids on cart writes ------------------------------------------------
+class Counting:
+    """A cart change that counts how often the store applied it."""
+
+    def __init__(self, change: Callable[[Cart], Cart]) -> None:
+        self.change = change
+        self.calls = 0
+
+    def __call__(self, cart: Cart) -> Cart:
+        self.calls += 1
+        return self.change(cart)
+
+
+def test_a_cart_write_redelivered_with_its_request_id_is_applied_once(store: Store) -> None:
+    # GIVEN two apples added by request "add-1"
+    first = store.update_cart(ADA, adding("apples", 2), request_id="add-1")
+    # WHEN the same request arrives again (Alexa redelivered it, or a retry after a lost reply)
+    again = Counting(adding("apples", 2))
+    replayed = store.update_cart(ADA, again, request_id="add-1")
+    # THEN the change was not applied again, and the current cart came back
+    assert again.calls == 0
+    assert replayed == first == Cart.from_lines({"apples": 2})
+    assert store.get_cart(ADA) == first
+
+
+def test_a_replayed_cart_write_returns_the_cart_as_it_is_now(store: Store) -> None:
+    # GIVEN "add-1" added apples, then "add-2" added bread
+    store.update_cart(ADA, adding("apples", 2), request_id="add-1")
+    store.update_cart(ADA, adding("bread", 1), request_id="add-2")
+    # WHEN "add-1" is redelivered
+    replayed = store.update_cart(ADA, adding("apples", 2), request_id="add-1")
+    # THEN nothing is added, and the cart returned holds the later bread too
+    assert replayed == Cart.from_lines({"apples": 2, "bread": 1}) == store.get_cart(ADA)
+
+
+def test_removals_and_clears_are_applied_once_per_request_id(store: Store) -> None:
+    # GIVEN five apples
+    store.update_cart(ADA, adding("apples", 5), request_id="add-1")
+    # WHEN "remove two" and "clear" are each delivered twice, with other writes between
+    for _ in range(2):
+        store.update_cart(ADA, lambda c: c.remove("apples", 2), request_id="remove-1")
+    assert store.get_cart(ADA) == Cart.from_lines({"apples": 3})
+    store.update_cart(ADA, lambda _c: Cart(), request_id="clear-1")
+    store.update_cart(ADA, adding("milk", 1), request_id="add-2")
+    store.update_cart(ADA, lambda _c: Cart(), request_id="clear-1")
+    # THEN each was applied once: the milk added after the clear is still there
+    assert store.get_cart(ADA) == Cart.from_lines({"milk": 1})
+
+
+def test_the_same_request_id_of_another_user_is_applied(store: Store) -> None:
+    # GIVEN Ada's cart write with request id "req-1"
+    store.update_cart(ADA, adding("apples", 2), request_id="req-1")
+    # WHEN Bob's cart write carries the same request id
+    bobs = store.update_cart(BOB, adding("bread", 1), request_id="req-1")
+    # THEN Bob's change is applied: request ids are remembered per user
+    assert bobs == Cart.from_lines({"bread": 1}) == store.get_cart(BOB)
+    assert store.get_cart(ADA) == Cart.from_lines({"apples": 2})
+
+
+def test_an_empty_request_id_is_always_applied(store: Store) -> None:
+    # GIVEN / WHEN the same change twice without a request id
+    store.update_cart(ADA, adding("apples", 2), request_id="")
+    store.update_cart(ADA, adding("apples", 2), request_id="")
+    store.update_cart(ADA, adding("apples", 2))
+    # THEN it was applied every time
+    assert store.get_cart(ADA) == Cart.from_lines({"apples": 6})
+
+
+def test_a_cart_remembers_its_last_16_request_ids(store: Store) -> None:
+    # GIVEN 17 writes to one cart, r0 ... r16
+    for i in range(RECENT_REQUEST_IDS + 1):
+        store.update_cart(ADA, adding(ITEMS[i % len(ITEMS)], 1), request_id=f"r{i}")
+    before = store.get_cart(ADA)
+    # WHEN each of the last 16 is redelivered
+    for i in range(1, RECENT_REQUEST_IDS + 1):
+        assert store.update_cart(ADA, adding("apples", 50), request_id=f"r{i}") == before
+    # THEN none is applied again
+    assert store.get_cart(ADA) == before
+    # AND the 17th most recent, r0, has been forgotten (documented: not guaranteed)
+    assert store.update_cart(ADA, adding("bread", 1), request_id="r0").quantity_of("bread") == 1
+
+
+def test_a_change_that_raises_records_no_request_id(store: Store) -> None:
+    # GIVEN a change refused by a shop rule under request id "req-1"
+    with pytest.raises(ItemNotInCart):
+        store.update_cart(ADA, lambda c: c.remove("cheese"), request_id="req-1")
+    # WHEN the request is delivered again and now succeeds
+    # (here: a different change under the same id, to show it is evaluated again)
+    cart = store.update_cart(ADA, adding("apples", 1), request_id="req-1")
+    # THEN it is applied
+    assert cart == Cart.from_lines({"apples": 1}) == store.get_cart(ADA)
+
+
+def test_concurrent_deliveries_of_one_cart_write_apply_it_once(store: Store) -> None:
+    # WHEN 8 deliveries of the same "add 3 apples" arrive at once
+    results = in_threads(8, lambda i: store.update_cart(ADA, adding("apples", 3), request_id="a1"))
+    # THEN all answer with the cart, and the apples were added once
+    assert all(isinstance(r, Cart) for r in results), results
+    assert store.get_cart(ADA) == Cart.from_lines({"apples": 3})
+
+
+def test_checking_out_keeps_the_cart_request_ids(store: Store) -> None:
+    # GIVEN apples added by "add-1", then checked out
+    store.update_cart(ADA, adding("apples", 2), request_id="add-1")
+    store.place_order(ADA, "yes-1", factory(ADA, "yes-1"))
+    # WHEN "add-1" is redelivered after the checkout
+    cart = store.update_cart(ADA, adding("apples", 2), request_id="add-1")
+    # THEN the apples are not added again to the emptied cart
+    assert cart.is_empty and store.get_cart(ADA).is_empty
+
+
+# -- request ids on checkout ---------------------------------------------------
+def test_a_checkout_reusing_another_users_request_id_places_the_callers_order(
+    store: Store,
+) -> None:
+    # GIVEN Ada's order placed by request "req-1"
+    fill(store, ADA, apples=2)
+    adas = store.place_order(ADA, "req-1", factory(ADA, "req-1"))
+    # WHEN Bob checks out with the same request id
+    fill(store, BOB, bread=1)
+    bobs = store.place_order(BOB, "req-1", factory(BOB, "req-1"))
+    # THEN Bob gets a new order of his own cart, never Ada's order
+    assert bobs.user_id == BOB and bobs.number == 1002
+    assert bobs.as_cart() == Cart.from_lines({"bread": 1})
+    assert store.get_cart(BOB).is_empty
+    # AND each user's redelivery returns their own order
+    assert store.place_order(ADA, "req-1", factory(ADA, "req-1")) == adas
+    assert store.place_order(BOB, "req-1", factory(BOB, "req-1")) == bobs
+    assert store.list_orders() == [bobs, adas]
+
+
+def test_a_checkout_without_a_request_id_never_returns_an_earlier_order(store: Store) -> None:
+    # GIVEN an order placed without a request id
+    fill(store, ADA, apples=1)
+    first = store.place_order(ADA, "", factory(ADA))
+    # WHEN the user checks out again without one, with an empty cart, then with a full one
+    with pytest.raises(EmptyCart):
+        store.place_order(ADA, "", factory(ADA))
+    fill(store, ADA, milk=2)
+    second = store.place_order(ADA, "", factory(ADA))
+    # THEN the empty cart was refused (not answered with the first order), and the
+    # full one made a new order
+    assert second.number == first.number + 1
+    assert second.as_cart() == Cart.from_lines({"milk": 2})
+    assert store.list_orders() == [second, first]
+
+
+# -- damaged records -----------------------------------------------------------
+DAMAGED_CARTS = {
+    "not JSON": '[["apples", 2',
+    "a negative quantity": '[["apples", -5]]',
+    "a zero quantity": '[["apples", 0]]',
+    "a quantity over the line limit": '[["apples", 100]]',
+    "a boolean quantity": '[["apples", true]]',
+    "a fractional quantity": '[["apples", 1.5]]',
+    "a quantity in quotes": '[["apples", "2"]]',
+    "an empty item id": '[["", 1]]',
+    "a numeric item id": "[[7, 1]]",
+    "a line of three": '[["apples", 1, 2]]',
+    "a mapping, not lines": '{"apples": 1}',
+    "a string, not lines": '"apples"',
+    "one item on two lines": '[["apples", 1], ["apples", 2]]',
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_CARTS))
+def test_a_damaged_cart_is_refused_and_left_as_it_is(
+    backend: Backend, store: Store, damage: str
+) -> None:
+    # GIVEN a cart record damaged past the store
+    backend.damage_cart(ADA, DAMAGED_CARTS[damage])
+    # WHEN it is read, changed, or checked out
+    # THEN every one raises CorruptRecord (a StoreError: the user hears the apology)
+    with pytest.raises(CorruptRecord):
+        store.get_cart(ADA)
+    with pytest.raises(CorruptRecord):
+        store.update_cart(ADA, adding("apples", 1), request_id="add-1")
+    with pytest.raises(CorruptRecord):
+        store.place_order(ADA, "yes-1", factory(ADA, "yes-1"))
+    # AND nothing was ordered, and the record was not overwritten
+    assert store.list_orders() == []
+    with pytest.raises(CorruptRecord):
+        store.get_cart(ADA)
+    # AND another user is unaffected
+    assert fill(store, BOB, bread=1) == Cart.from_lines({"bread": 1})
+
+
+def _line(data: dict[str, Any], index: int, value: Any) -> dict[str, Any]:
+    data["lines"][0][index] = value
+    return data
+
+
+DAMAGED_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "not JSON": lambda d: "{",
+    "a negative quantity": lambda d: _line(d, 2, -5),
+    "a boolean quantity": lambda d: _line(d, 2, True),
+    "a negative price": lambda d: _line(d, 3, -100),
+    "a fractional price": lambda d: _line(d, 3, 1.5),
+    "an empty item id": lambda d: _line(d, 0, ""),
+    "no lines": lambda d: {**d, "lines": []},
+    "an unknown status": lambda d: {**d, "status": "lost"},
+    "an unreadable timestamp": lambda d: {**d, "created_at": "yesterday"},
+    "an unreadable pickup time": lambda d: {**d, "pickup_at": 1234},
+    "a total that does not add up": lambda d: {**d, "total": d["total"] + 1},
+    "a missing user": lambda d: {k: v for k, v in d.items() if k != "user_id"},
+    "a list, not an order": lambda d: [d],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_ORDERS))
+def test_a_damaged_order_is_refused_and_left_as_it_is(
+    backend: Backend, store: Store, damage: str
+) -> None:
+    # GIVEN an order placed by request "yes-1", whose stored body is then damaged
+    fill(store, ADA, apples=2)
+    order = store.place_order(ADA, "yes-1", factory(ADA, "yes-1"))
+    body = DAMAGED_ORDERS[damage](order.to_data())
+    backend.damage_order(order.number, body if isinstance(body, str) else json.dumps(body))
+    # WHEN it is listed, asked about, moved along, or its checkout redelivered
+    # THEN each raises CorruptRecord: nothing damaged is spoken, listed or acted on
+    with pytest.raises(CorruptRecord):
+        store.list_orders()
+    with pytest.raises(CorruptRecord):
+        store.last_order(ADA)
+    with pytest.raises(CorruptRecord):
+        store.set_order_status(order.number, OrderStatus.READY)
+    with pytest.raises(CorruptRecord):
+        store.place_order(ADA, "yes-1", factory(ADA, "yes-1"))
+    # AND the record is still there, as damaged as before (not rewritten)
+    with pytest.raises(CorruptRecord):
+        store.last_order(ADA)
+
+
+def test_an_order_body_round_trips_with_its_total(store: Store) -> None:
+    # GIVEN an order placed through the store
+    fill(store, ADA, apples=2, bread=3)
+    order = store.place_order(ADA, "r1", factory(ADA, "r1"))
+    # WHEN it is read back / THEN it is the same order, and its data carries the total
+    assert store.last_order(ADA) == order
+    assert order.to_data()["total"] == 500
+
+
 # -- health and durability -----------------------------------------------------
 def test_ping_succeeds_on_a_working_store(store: Store) -> None:
     # GIVEN a working store / WHEN it is pinged / THEN nothing is raised
@@ -383,7 +738,7 @@ def test_data_survives_reopening_the_store(backend: Backend) -> None:
     first = backend.open()
     fill(first, ADA, apples=2)
     order = first.place_order(ADA, "r1", factory(ADA, "r1"))
-    fill(first, ADA, bread=1)
+    first.update_cart(ADA, adding("bread", 1), request_id="add-1")
     first.close()
     # WHEN the store is opened again on the same file or table
     again = backend.open()
@@ -392,4 +747,5 @@ def test_data_survives_reopening_the_store(backend: Backend) -> None:
     assert again.list_orders() == [order]
     assert again.last_order(ADA) == order
     assert again.place_order(ADA, "r1", factory(ADA, "r1")) == order
+    assert again.update_cart(ADA, adding("bread", 1), request_id="add-1").quantity_of("bread") == 1
     assert again.place_order(ADA, "r2", factory(ADA, "r2")).number == 1002
