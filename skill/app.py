@@ -78,6 +78,8 @@ _HANDLERS: tuple[type[ShopHandler], ...] = (
 )
 
 _KNOWN_TYPES = frozenset(Request.discriminator_value_class_map)
+# The request types whose handlers act for a user (a cart, an order).
+_NEEDS_USER = frozenset({"LaunchRequest", "IntentRequest"})
 
 
 class CornerShopSkill:
@@ -219,8 +221,9 @@ def _upgrade_legacy(envelope: dict[str, Any], request: dict[str, Any]) -> dict[s
     system = context.get("System") if isinstance(context, dict) else None
     if isinstance(system, dict):
         return envelope
-    if is_silent(request.get("type")):
-        # Nothing is spoken or stored for these; a minimal context is enough for the SDK.
+    if request.get("type") not in _NEEDS_USER:
+        # Only launches and intents speak to a user's cart; every other request type is
+        # answered without one, so a minimal context is enough.
         system = {}
     else:
         session = envelope.get("session")

@@ -6,10 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from skill.config import Settings
 from skill.errors import CornerShopError
+
+if TYPE_CHECKING:
+    from skill.store import Store
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -17,6 +20,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "store", None):
         settings = settings.with_(store_url=args.store)
     return settings
+
+
+def _store_setting(args: argparse.Namespace) -> str:
+    """Which setting named the store, for error messages: the flag or the variable."""
+    return "--store" if getattr(args, "store", None) else "CORNERSHOP_STORE"
+
+
+def _open_store(args: argparse.Namespace, settings: Settings, *, create: bool) -> Store:
+    from skill.store import open_store
+
+    return open_store(
+        settings.store_url, shop_id=settings.shop_id, create=create, setting=_store_setting(args)
+    )
 
 
 def _count(text: str) -> int:
@@ -42,7 +58,10 @@ def cmd_invoke(args: argparse.Namespace, out: TextIO) -> int:
     else:
         with open(args.file, "rb") as fh:
             raw = fh.read()
-    skill = build_skill(_settings(args), profile=NoProfile())
+    settings = _settings(args)
+    skill = build_skill(
+        settings, store=_open_store(args, settings, create=True), profile=NoProfile()
+    )
     try:
         response = skill.handle_json(raw)
     finally:
@@ -58,10 +77,11 @@ _STATUS_ACTIONS = {"ready": "ready", "collected": "collected", "cancel": "cancel
 
 def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
     from skill.domain.orders import OrderStatus
-    from skill.store import open_store
 
     settings = _settings(args)
-    store = open_store(settings.store_url, shop_id=settings.shop_id)
+    # Listing and moving orders only read and update: they never create a store, so a
+    # mistyped path is an error instead of an empty shop.
+    store = _open_store(args, settings, create=False)
     try:
         if args.action:
             if args.number is None:
@@ -105,9 +125,7 @@ def cmd_store(args: argparse.Namespace, out: TextIO) -> int:
         create_table(new_client(), table)
         out.write(f"DynamoDB table {table} is ready (on-demand, TTL on expires_at).\n")
         return 0
-    from skill.store import open_store
-
-    store = open_store(url, shop_id=settings.shop_id)  # SQLite creates its schema on open
+    store = _open_store(args, settings, create=args.action == "init")  # ping only looks
     try:
         store.ping()
     finally:
@@ -154,7 +172,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from skill.app import build_skill
     from skill.web import create_app
 
-    skill = build_skill(settings)
+    skill = build_skill(settings, store=_open_store(args, settings, create=True))
     console = None
     if settings.dev_mode:
         from skill.simulator.webconsole import WebConsole

@@ -30,7 +30,10 @@ DEFAULT_LOCALE = "en-US"
 def default_store_url(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     home = env.get("HOME") or str(Path.home())
-    base = env.get("XDG_DATA_HOME") or str(Path(home) / ".local" / "share")
+    # The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored; a
+    # relative store path would follow whatever directory the service starts in.
+    xdg = env.get("XDG_DATA_HOME") or ""
+    base = xdg if Path(xdg).is_absolute() else str(Path(home) / ".local" / "share")
     return f"sqlite:///{Path(base) / 'cornershop' / 'cornershop.db'}"
 
 

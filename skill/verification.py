@@ -232,7 +232,7 @@ def load_trust_roots(pem: bytes | None = None) -> list[x509.Certificate]:
         for block in _PEM_CERT.findall(pem):
             try:
                 roots.append(x509.load_pem_x509_certificate(block))
-            except ValueError:
+            except (ValueError, x509.InvalidVersion):
                 skipped += 1
     if skipped:
         log.warning("Skipped %d unparsable certificate(s) in the trust bundle.", skipped)
@@ -289,7 +289,7 @@ def _validate(
     """Validate and return the leaf and the moment the validated path stops being valid."""
     try:
         certs = x509.load_pem_x509_certificates(pem)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:  # InvalidVersion is no ValueError
         raise VerificationError(
             f"The certificate chain is not a readable PEM chain: {exc}."
         ) from exc

@@ -64,6 +64,7 @@ def test_orders_lists_and_moves_orders_along(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
+    assert run("store", "init", "--store", url)[0] == 0
     code, out = run("orders", "--store", url)
     assert (code, out) == (0, "No orders yet.\n")
     _place_order(url)
@@ -98,9 +99,54 @@ def test_store_ping_unreachable_is_a_clear_error(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    code, _ = run("store", "ping", "--store", f"sqlite:///{blocker}/shop.db")
+    code, _ = run("store", "init", "--store", f"sqlite:///{blocker}/shop.db")
     assert code == 2
     assert "could not use its SQLite database" in capsys.readouterr().err
+
+
+def test_read_only_commands_never_create_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "typo" / "shop.db"
+    for argv in (["orders"], ["orders", "ready", "1001"], ["store", "ping"]):
+        code, out = run(*argv, "--store", f"sqlite:///{typo}")
+        assert (code, out) == (2, "")
+        err = capsys.readouterr().err
+        assert f"There is no Corner Shop store at {typo}" in err
+        assert "cornershop store init" in err and "--store" in err
+        assert "CORNERSHOP_STORE" not in err
+    assert not typo.parent.exists()
+
+
+def test_a_file_that_is_not_a_database_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("shopping list: apples, bread\n" * 100)
+    code, _ = run("orders", "--store", f"sqlite:///{notes}")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "not a SQLite database" in err and "writable" not in err
+
+
+def test_relative_sqlite_paths_are_refused_naming_the_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _ = run("orders", "--store", "sqlite:shop.db")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--store" in err and "absolute" in err
+
+
+def test_cancelling_a_cancelled_order_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    _place_order(url)
+    assert run("orders", "cancel", "1001", "--store", url) == (0, "Order 1001 is now cancelled.\n")
+    code, _ = run("orders", "cancel", "1001", "--store", url)
+    assert code == 2
+    assert "already cancelled" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "many"])

@@ -266,7 +266,26 @@ def expected_envelope(body: bytes) -> Any:
     request = envelope.get("request") if isinstance(envelope, dict) else None
     if not isinstance(request, dict) or not isinstance(request.get("type"), str):
         return None
+    if request["type"] in ("LaunchRequest", "IntentRequest") and not _attributable(envelope):
+        return None  # no context.System, and no session naming the skill and user
     return envelope
+
+
+def _attributable(envelope: dict[str, Any]) -> bool:
+    context = envelope.get("context")
+    if isinstance(context, dict) and isinstance(context.get("System"), dict):
+        return True
+    session = envelope.get("session")
+    if not isinstance(session, dict):
+        return False
+    app, user = session.get("application"), session.get("user")
+    return (
+        isinstance(app, dict)
+        and isinstance(app.get("applicationId"), str)
+        and isinstance(user, dict)
+        and isinstance(user.get("userId"), str)
+        and bool(user["userId"])
+    )
 
 
 def run_flask(client: FlaskClient, body: bytes) -> None:
