@@ -11,6 +11,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -104,6 +105,10 @@ class Gunicorn:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its workers (Linux /proc; 0 elsewhere)."""
+        return process_tree_cpu(self.proc.pid)
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -119,6 +124,32 @@ class Gunicorn:
         self.stop()
 
 
+def process_tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live children, from /proc (0 if absent)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo, seen = 0.0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += [int(c) for c in children]
+    return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's waited-for children (the load clients, once joined)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass
 class LoadResult:
     requests: int
@@ -126,6 +157,12 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     bodies: list[tuple[int, int, int, str]]  # client, n, status, body (when kept)
+    client_cpu_s: float = 0.0  # what the load clients themselves used, on the same cores
+
+    @property
+    def client_share(self) -> float:
+        """The clients' CPU as a share of the whole machine during the run."""
+        return self.client_cpu_s / (self.seconds * (os.cpu_count() or 1)) if self.seconds else 0.0
 
     @property
     def rps(self) -> float:
@@ -188,6 +225,7 @@ def run_load(
         )
         for i in range(clients)
     ]
+    cpu_before = children_cpu()
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -202,6 +240,7 @@ def run_load(
         seconds=elapsed,
         latencies_ms=latencies,
         bodies=[b for r in results for b in r[2]],
+        client_cpu_s=children_cpu() - cpu_before,
     )
 
 

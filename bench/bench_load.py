@@ -9,6 +9,10 @@ for a fixed duration, on 127.0.0.1 only. Then it checks consistency in the SQLit
 database: every acknowledged add is in a cart or an order, and every acknowledged
 checkout is exactly one order. In the same run, a bare Flask app that returns a
 constant Alexa response under the same gunicorn settings gives the ceiling.
+
+The clients run on the same cores as the server, and each signs every request (the
+conversation is stateful, so requests can't be signed before the run): the output says
+how much of the machine's CPU the clients used, and what one signature costs.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import random
 import re
+import statistics
 import sys
 import tempfile
 import textwrap
@@ -31,7 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _servers import REPO, Gunicorn, post, source_address, table
+from _servers import REPO, Gunicorn, children_cpu, post, source_address, table
 
 from skill.testing.alexa_ca import ThrowawayCA
 
@@ -160,6 +166,7 @@ def drive(port: int, ca: ThrowawayCA, clients: int, users: int, seconds: float) 
         ctx.Process(target=client, args=(port, ca, i, users, seconds, queue))
         for i in range(clients)
     ]
+    cpu_before = children_cpu()
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -167,6 +174,7 @@ def drive(port: int, ca: ThrowawayCA, clients: int, users: int, seconds: float) 
     elapsed = time.perf_counter() - started
     for p in procs:
         p.join(timeout=10)
+    client_cpu = children_cpu() - cpu_before
     latencies = sorted(x for r in results for x in r[0])
     adds: Counter[str] = Counter()
     for r in results:
@@ -178,6 +186,7 @@ def drive(port: int, ca: ThrowawayCA, clients: int, users: int, seconds: float) 
         "latencies": latencies,
         "adds": adds,
         "orders": [o for r in results for o in r[3]],
+        "client_share": client_cpu / (elapsed * (os.cpu_count() or 1)),
     }
 
 
@@ -211,6 +220,17 @@ def check_consistency(db: Path, result: dict[str, Any]) -> list[str]:
     return problems
 
 
+def signing_cost(ca: ThrowawayCA, n: int = 200) -> float:
+    """Median microseconds the clients spend signing one request (RSA 2048, SHA-256)."""
+    body = envelope("load-user", "s", {}, {"type": "LaunchRequest"})
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter_ns()
+        ca.headers(body)
+        samples.append((time.perf_counter_ns() - started) / 1000)
+    return statistics.median(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -232,10 +252,19 @@ def main() -> None:
             "CORNERSHOP_TEST_CHAIN": str(tmp / "chain.pem"),
         }
         with Gunicorn("signed_app:app", env, "--pythonpath", str(REPO / "tests" / "support")) as g:
+            cpu0 = g.cpu_seconds()
             ours = drive(g.port, ca, args.clients, args.users_per_client, args.seconds)
+            ours["server_share"] = (g.cpu_seconds() - cpu0) / (
+                ours["seconds"] * (os.cpu_count() or 1)
+            )
         problems = check_consistency(db, ours)
         with Gunicorn("bare_app:app", {}, "--pythonpath", str(tmp)) as g:
+            cpu0 = g.cpu_seconds()
             bare = drive(g.port, ca, args.clients, args.users_per_client, args.seconds)
+            bare["server_share"] = (g.cpu_seconds() - cpu0) / (
+                bare["seconds"] * (os.cpu_count() or 1)
+            )
+    sign_us = signing_cost(ca)
     rows = []
     for name, r in (("corner shop (verify on)", ours), ("bare flask constant", bare)):
         lat = r["latencies"]
@@ -248,15 +277,23 @@ def main() -> None:
                 f"{pct(lat, 50):.1f}",
                 f"{pct(lat, 95):.1f}",
                 f"{pct(lat, 99):.1f}",
+                f"{r['client_share']:.0%}",
+                f"{r['server_share']:.0%}",
             ]
         )
     print(
         f"{args.clients} clients x {args.users_per_client} users, {args.seconds:.0f} s each, "
         "gunicorn -w 2, loopback"
     )
-    print(table(rows, ["server", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]))
+    header = ["server", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]
+    print(table(rows, [*header, "clients' CPU", "server CPU"]))
     ratio = (ours["requests"] / ours["seconds"]) / (bare["requests"] / bare["seconds"])
     print(f"throughput vs bare Flask ceiling: {ratio:.1%}")
+    print(
+        f"load clients used {ours['client_share']:.0%} of the machine's CPU against corner "
+        f"shop ({bare['client_share']:.0%} against bare Flask); they sign every request, "
+        f"{sign_us:.0f} us per signature"
+    )
     print(
         f"acknowledged adds: {sum(ours['adds'].values())}, acknowledged checkouts: "
         f"{len(ours['orders'])}"

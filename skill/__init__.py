@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from skill import lazy_sdk
+
+# Before anything imports the ASK SDK: its models then load on first use (see lazy_sdk).
+lazy_sdk.activate()
+
 __version__ = "0.1.0"
 __all__ = ["Settings", "__version__", "build_skill"]
 

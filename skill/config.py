@@ -12,6 +12,11 @@
 | CORNERSHOP_DEV                | false (web simulator page at GET /)       |
 
 The data dir is ``$XDG_DATA_HOME/cornershop`` or ``~/.local/share/cornershop``.
+
+One exception to "nothing else reads os.environ": ``CORNERSHOP_LAZY_SDK`` (default 1;
+0 loads the whole ASK SDK at import) is read by :mod:`skill.lazy_sdk` when ``skill`` is
+imported, because it has to be decided before any SDK module loads, long before any
+Settings exist.
 """
 
 from __future__ import annotations
