@@ -197,7 +197,7 @@ def nlu_rows(stdout: str) -> list[Row]:
         target = "≥ 97% / ≥ 95%" if locale == "en-US" else "≥ 95% intents"
         rows.append(
             (
-                f"NLU {locale}: intents; slots exact; median ms",
+                f"NLU {locale}: intents; slots (SMAPI rule); median ms",
                 f"{intents}; {slots}; {cold_ms} ms",
                 "—",
                 f"target {target}, ≤ 2 ms",

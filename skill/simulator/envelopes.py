@@ -13,7 +13,7 @@ application, user and device; custom slot types carry
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,7 @@ from skill.simulator.nlu import ER_MATCH, SlotFill
 __all__ = [
     "API_ENDPOINT",
     "FAKE_SKILL_ID",
+    "INTERFACES",
     "VERSION",
     "Identity",
     "SessionInfo",
@@ -43,18 +44,32 @@ FAKE_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 DEFAULT_USER_ID = "amzn1.ask.account.SIMULATOR"
 DEFAULT_DEVICE_ID = "amzn1.ask.device.SIMULATOR"
 API_ENDPOINT = "https://api.amazonalexa.com"
-#: Not a real token: the simulator runs the skill with NoProfile, which never calls out.
+#: Not a real token: nothing the simulator runs can spend it at Amazon.
 FAKE_API_ACCESS_TOKEN = "simulator.not-a-real-token"
+#: ``context.System.device.supportedInterfaces`` entries, as an Echo Show sends them.
+INTERFACES: Mapping[str, Mapping[str, Any]] = {
+    "AudioPlayer": {},
+    "Display": {"templateVersion": "1.0", "markupVersion": "1.0"},
+    "VideoApp": {},
+    "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.2"}},
+    "Alexa.Presentation.APLA": {"runtime": {"maxVersion": "0.1"}},
+    "Alexa.Presentation.HTML": {"runtime": {"maxVersion": "1.1"}},
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who is talking to which skill on which device."""
+    """Who is talking to which skill on which device (Bespoken's ``userId``, ``deviceId``...)."""
 
     skill_id: str = FAKE_SKILL_ID
     user_id: str = DEFAULT_USER_ID
     device_id: str = DEFAULT_DEVICE_ID
     api_access_token: str = FAKE_API_ACCESS_TOKEN
+    api_endpoint: str = API_ENDPOINT
+    #: names from :data:`INTERFACES` the device supports (none: a voice-only Echo)
+    interfaces: Sequence[str] = ()
+    #: an account-linking token (``user.accessToken``), when the user linked an account
+    access_token: str | None = None
 
 
 @dataclass(slots=True)
@@ -95,20 +110,33 @@ def _resolutions(fill: SlotFill, skill_id: str) -> dict[str, Any]:
     return {"resolutionsPerAuthority": [authority]}
 
 
+def _simple(fill: SlotFill, skill_id: str) -> dict[str, Any]:
+    simple: dict[str, Any] = {"type": "Simple", "value": fill.value}
+    if fill.status is not None:  # custom slot types get entity resolution
+        simple["resolutions"] = _resolutions(fill, skill_id)
+    return simple
+
+
 def slot_json(
     name: str, fill: SlotFill | None, skill_id: str, confirmation: str = "NONE"
 ) -> dict[str, Any]:
-    """A slot as Alexa sends it; an unfilled slot is only its name and confirmation status."""
+    """A slot as Alexa sends it; an unfilled slot is only its name and confirmation status.
+
+    A multiple-value slot (``multipleValues.enabled`` in the model) carries its
+    values only in ``slotValue``, ``{"type": "List", "values": [Simple, ...]}``,
+    with no top-level ``value`` or ``resolutions``, as Alexa sends it.
+    """
     slot: dict[str, Any] = {"name": name, "confirmationStatus": confirmation}
     if fill is None:
         return slot
-    slot["value"] = fill.value
     slot["source"] = "USER"
-    simple: dict[str, Any] = {"type": "Simple", "value": fill.value}
-    if fill.status is not None:  # custom slot types get entity resolution
+    if fill.items:
+        slot["slotValue"] = {"type": "List", "values": [_simple(f, skill_id) for f in fill.items]}
+        return slot
+    slot["value"] = fill.value
+    if fill.status is not None:
         slot["resolutions"] = _resolutions(fill, skill_id)
-        simple["resolutions"] = _resolutions(fill, skill_id)
-    slot["slotValue"] = simple
+    slot["slotValue"] = _simple(fill, skill_id)
     return slot
 
 
@@ -165,7 +193,9 @@ def build_envelope(
 ) -> dict[str, Any]:
     """The whole envelope: ``version``, ``session`` (when in one), ``context``, ``request``."""
     application = {"applicationId": identity.skill_id}
-    user = {"userId": identity.user_id}
+    user: dict[str, Any] = {"userId": identity.user_id}
+    if identity.access_token:
+        user["accessToken"] = identity.access_token
     envelope: dict[str, Any] = {"version": VERSION}
     if session is not None:
         envelope["session"] = {
@@ -179,8 +209,13 @@ def build_envelope(
         "System": {
             "application": dict(application),
             "user": dict(user),
-            "device": {"deviceId": identity.device_id, "supportedInterfaces": {}},
-            "apiEndpoint": API_ENDPOINT,
+            "device": {
+                "deviceId": identity.device_id,
+                "supportedInterfaces": {
+                    name: dict(INTERFACES.get(name, {})) for name in identity.interfaces
+                },
+            },
+            "apiEndpoint": identity.api_endpoint,
             "apiAccessToken": identity.api_access_token,
         }
     }

@@ -1,4 +1,4 @@
-"""Offline NLU: an utterance -> an intent with slots, from ``interaction_models/<locale>.json``.
+"""Offline NLU: an utterance -> an intent with slots, from any skill's interaction model.
 
 Why not one regex per sample: people don't speak the samples verbatim. They add
 politeness and filler ("could you ... to my cart please"), switch singular and
@@ -21,10 +21,13 @@ in an edit distance, that may
   order (a quarter: German word order is freer, "lösche alles" / "alles löschen");
 * fill a slot from a span: a catalog value (exact, singular or plural, after a
   measure such as "two bags of", or a small edit distance for words the model
-  doesn't know), a number (digits or words), or, for a custom slot type, an
-  unknown value (Alexa's ``ER_SUCCESS_NO_MATCH``) when the rest of the sample
-  was said. Slot-only slot samples such as ``{Quantity} {Item}`` widen every
-  intent sample that has the Item but no Quantity.
+  doesn't know), a value of a built-in type in Alexa's format
+  (:mod:`skill.simulator.builtins`: numbers, ordinals, dates, times,
+  durations, four-digit numbers, first names, search queries), or, for a
+  custom slot type, an unknown value (Alexa's ``ER_SUCCESS_NO_MATCH``) when
+  the rest of the sample was said. A multiple-value slot takes several values
+  joined by "and". Slot-only slot samples such as ``{Quantity} {Item}`` widen
+  every intent sample that has the Item but no Quantity.
 
 Confidence is the share of the utterance's content explained, less penalties.
 The best sample wins; ties go to fewer edits, then the longest literal match,
@@ -37,21 +40,24 @@ What is particular to a language (tokens and folding, stems, number words,
 filler, the built-in intents' standard phrasings, launch verbs, German
 separable verbs) is data in :mod:`skill.simulator.languages`, picked by the
 model's locale; every English locale shares one. Compiled models are cached per
-locale (:func:`nlu_for`); a parse takes about a millisecond.
+model file and locale (:func:`nlu_for`); a parse takes about a millisecond.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from difflib import SequenceMatcher
-from functools import cache
 from itertools import pairwise
 from typing import Any
 
 from skill.errors import ConfigError
+from skill.simulator import builtins
 from skill.simulator.languages import ENGLISH, Language, Phrase, english_stem, language_for
+from skill.simulator.models import ModelSet
 
 __all__ = [
     "FALLBACK",
@@ -170,6 +176,8 @@ class SlotFill:
     matches: tuple[tuple[str, str], ...] = ()
     #: ER_SUCCESS_MATCH / ER_SUCCESS_NO_MATCH for custom types, None for built-in types.
     status: str | None = None
+    #: A multiple-value slot's values, in the order said (``value`` then joins them).
+    items: tuple[SlotFill, ...] = ()
 
     @property
     def id(self) -> str | None:
@@ -221,6 +229,13 @@ class _Lit:
 class _Slot:
     name: str
     type: str
+    #: a multiple-value slot: its spans are lists of values ("apples and bananas")
+    multi: bool = False
+
+    @property
+    def key(self) -> str:
+        """The key of this slot's spans in :attr:`_Utterance.spans`."""
+        return self.type + "[]" if self.multi else self.type
 
 
 _Elem = _Lit | _Slot
@@ -251,8 +266,10 @@ class _Span:
     value: str
     matches: tuple[tuple[str, str], ...]
     status: str | None
-    matched: int  # words explained, for the "longest literal match" tie-break
+    matched: float  # words explained, for the "longest literal match" tie-break
     wildcard: bool = False
+    #: a multiple-value slot's values, in order
+    items: tuple[_Span, ...] = ()
 
 
 @dataclass(slots=True)
@@ -306,6 +323,7 @@ class _Utterance:
     joined: tuple[str, ...]  # stem of tokens[i] + tokens[i + 1]
     total: float
     spans: dict[str, list[list[_Span]]] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 _SLOT_REF = re.compile(r"\{(\w+)\}")
@@ -318,6 +336,7 @@ class Nlu:
 
     def __init__(self, model: Mapping[str, Any], locale: str = "en-US") -> None:
         self.locale = locale
+        self.model = model
         self.language: Language = language_for(locale)
         try:
             language_model = model["interactionModel"]["languageModel"]
@@ -345,8 +364,19 @@ class Nlu:
             for t in language_model.get("types") or []
         }
         self._measure_stems = frozenset(self.language.stem(w) for w in self.language.measures)
+        # Alexa offers multiple-value slots in its English locales only.
+        self._multi = {
+            (str(i["name"]), str(s["name"]))
+            for i in intents
+            for s in i.get("slots") or []
+            if (s.get("multipleValues") or {}).get("enabled") and self.language.code == "en"
+        }
         self._slot_type_names = list(
-            dict.fromkeys(t for slots in self.intent_slots.values() for _n, t in slots)
+            dict.fromkeys(
+                t + ("[]" if (intent, n) in self._multi else "")
+                for intent, slots in self.intent_slots.items()
+                for n, t in slots
+            )
         )
         self._literals: set[str] = set()
         self._templates: list[_Template] = []
@@ -396,7 +426,7 @@ class Nlu:
                     f"The sample {text!r} of {intent} names a slot {{{name}}} the intent doesn't "
                     "define. Add the slot to the intent or fix the sample."
                 )
-            elements.append(_Slot(name, slot_types[name]))
+            elements.append(_Slot(name, slot_types[name], (intent, name) in self._multi))
             position = match.end()
         return tuple(elements)
 
@@ -577,7 +607,9 @@ class Nlu:
         return self._elicit_cache[key]
 
     # -- analysing an utterance ----------------------------------------------
-    def _analyse(self, text: str, slot_types: Iterable[str]) -> _Utterance:
+    def _analyse(
+        self, text: str, slot_types: Iterable[str], now: datetime | None = None
+    ) -> _Utterance:
         language = self.language
         tokens, typed = language.tokenize(text)
         stems = tuple(language.stem(t) for t in tokens)
@@ -597,10 +629,20 @@ class Nlu:
         joined = tuple(language.stem(a + b) for a, b in pairwise(tokens))
         total = sum(weights)
         u = _Utterance(text, tokens, typed, stems, weights, credits, skips, classes, joined, total)
+        u.now = now or datetime.now(UTC)
         for type_name in slot_types:
-            if type_name not in u.spans:
-                u.spans[type_name] = self._spans(u, type_name)
+            self._spans_for(u, type_name)
         return u
+
+    def _spans_for(self, u: _Utterance, key: str) -> list[list[_Span]]:
+        spans = u.spans.get(key)
+        if spans is None:
+            if key.endswith("[]"):
+                spans = self._list_spans(u, self._spans_for(u, key[:-2]))
+            else:
+                spans = self._spans(u, key)
+            u.spans[key] = spans
+        return spans
 
     def _unknown(self, word: str) -> bool:
         return word not in self._vocabulary and self.language.stem(word) not in self._vocabulary
@@ -608,19 +650,68 @@ class Nlu:
     def _spans(self, u: _Utterance, type_name: str) -> list[list[_Span]]:
         n = len(u.tokens)
         spans: list[list[_Span]] = [[] for _ in range(n)]
-        if type_name == NUMBER:
-            for i in range(n):
-                parsed = self.language.parse_number(u.tokens, i)
-                if parsed is not None:
-                    value, end = parsed
-                    gain = sum(u.weights[i:end]) or 0.5
-                    spans[i].append(_Span(end, gain, str(value), (), None, end - i))
+        kind = builtins.canonical(type_name)
+        if kind == builtins.SEARCH_QUERY:
+            self._query_spans(u, spans)
             return spans
+        found = builtins.find(kind, u.tokens, self.language, u.now)
+        for i, at in enumerate(found or ()):
+            for end, value in at:
+                gain = sum(u.weights[i:end]) or 0.5
+                spans[i].append(_Span(end, gain, value, (), None, end - i))
         slot_type = self._types.get(type_name)
-        if slot_type is not None:
+        if slot_type is not None:  # a custom type, or a built-in one the model extends
             self._entity_spans(u, slot_type, spans)
-        self._wildcard_spans(u, spans, custom=slot_type is not None)
+        if found is None or kind == builtins.FIRST_NAME or slot_type is not None:
+            # Types with open values: an unknown one is heard, with less confidence.
+            self._wildcard_spans(u, spans, custom=slot_type is not None)
         return spans
+
+    def _query_spans(self, u: _Utterance, spans: list[list[_Span]]) -> None:
+        """AMAZON.SearchQuery: any words at all, at full credit, when the carrier phrase is said.
+
+        Marked as unknown values, so :func:`_align` refuses them when a literal of
+        the sample is missing: Alexa needs the carrier phrase around a query. A
+        longer query wins ties (it keeps the user's articles), a literal of the
+        sample still beats the same word inside the query.
+        """
+        n = len(u.tokens)
+        for i in range(n):
+            for end in range(i + 1, n + 1):
+                gain = sum(u.weights[i:end]) or 0.5
+                value = " ".join(u.typed[i:end])
+                spans[i].append(_Span(end, gain, value, (), None, 0.5 * (end - i), wildcard=True))
+
+    def _list_spans(self, u: _Utterance, single: list[list[_Span]]) -> list[list[_Span]]:
+        """A multiple-value slot: one value, or several joined by "and"/"or" or said in a row."""
+        n = len(u.tokens)
+        joiners = ("and", "or", "und", "oder")
+        lists: list[list[_Span]] = [list(at) for at in single]
+        for i in range(n):
+            chains: list[tuple[_Span, ...]] = [(s,) for s in single[i] if not s.wildcard]
+            while chains:
+                grown: list[tuple[_Span, ...]] = []
+                for chain in chains:
+                    end = chain[-1].end
+                    starts = [end]
+                    if end < n and u.tokens[end] in joiners:
+                        starts.append(end + 1)
+                    for start in starts:
+                        if start >= n or len(chain) >= 8:
+                            continue
+                        for nxt in single[start]:
+                            if nxt.wildcard:
+                                continue
+                            longer = (*chain, nxt)
+                            grown.append(longer)
+                            gain = sum(s.gain for s in longer) + sum(u.weights[end:start])
+                            matched = sum(s.matched for s in longer) + (start - end)
+                            value = " ".join(u.typed[i : nxt.end])
+                            lists[i].append(
+                                _Span(nxt.end, gain, value, (), None, matched, items=longer)
+                            )
+                chains = grown
+        return lists
 
     def _entity_spans(self, u: _Utterance, slot_type: _SlotType, spans: list[list[_Span]]) -> None:
         n = len(u.tokens)
@@ -682,10 +773,17 @@ class Nlu:
         return u.stems[i] in self._literals or u.tokens[i] in self._literals
 
     # -- matching --------------------------------------------------------------
-    def parse(self, utterance: str, *, expecting: tuple[str, str] | None = None) -> NluResult:
-        """Resolve one utterance. ``expecting=(intent, slot)`` while Alexa elicits that slot."""
+    def parse(
+        self,
+        utterance: str,
+        *,
+        expecting: tuple[str, str] | None = None,
+        now: datetime | None = None,
+    ) -> NluResult:
+        """Resolve one utterance. ``expecting=(intent, slot)`` while Alexa elicits that slot;
+        ``now`` anchors relative dates and times (default: the current time)."""
         text = " ".join(utterance.split())
-        u = self._analyse(text, self._slot_type_names)
+        u = self._analyse(text, self._slot_type_names, now)
         candidates: list[tuple[_Template, float]] = []
         if u.total > 0:
             keys = [*u.stems, *u.joined, *(f"#{c}" for found in u.classes for c in found)]
@@ -718,16 +816,16 @@ class Nlu:
             return NluResult(text, FALLBACK, {}, round(max(0.0, confidence), 3))
         return best[1]
 
-    def interpret(self, utterance: str) -> NluResult:
+    def interpret(self, utterance: str, *, now: datetime | None = None) -> NluResult:
         """:meth:`parse` after the invocation: "open corner shop" is ``LaunchRequest``.
 
         "ask corner shop to add milk" is parsed as "add milk". This is what
-        ``cornershop nlu`` and the labelled sets (``tests/nlu/<locale>.tsv``) use.
+        ``cornershop nlu`` and the annotation sets (``tests/nlu/``) use.
         """
         invocation = split_invocation(utterance, self.invocation_name, self.locale)
         if invocation.kind == "launch":
             return NluResult(utterance, LAUNCH, {}, 1.0)
-        result = self.parse(invocation.rest if invocation.kind else utterance)
+        result = self.parse(invocation.rest if invocation.kind else utterance, now=now)
         return NluResult(
             utterance,
             result.intent,
@@ -748,7 +846,17 @@ class Nlu:
     ) -> NluResult:
         types = dict(self.intent_slots.get(template.intent, []))
         fills = {
-            name: SlotFill(name, types[name], span.value, span.matches, span.status)
+            name: SlotFill(
+                name,
+                types[name],
+                span.value,
+                span.matches,
+                span.status,
+                tuple(
+                    SlotFill(name, types[name], item.value, item.matches, item.status)
+                    for item in span.items
+                ),
+            )
             for name in types
             if (span := slots.get(name)) is not None
         }
@@ -779,12 +887,11 @@ class Nlu:
             raise ConfigError(
                 f"{intent} has no slot {slot!r}; its slots are {self.intent_slot_names(intent)}."
             )
-        if type_name == NUMBER:
-            words = self.language.words(value)
-            parsed = self.language.parse_number(words, 0) if words else None
-            shown = str(parsed[0]) if parsed and parsed[1] == len(words) else value
-            return SlotFill(slot, type_name, shown)
         if type_name not in self._types:
+            kind = builtins.canonical(type_name)
+            if kind in builtins.KNOWN and kind not in (builtins.FIRST_NAME, builtins.SEARCH_QUERY):
+                shown = builtins.whole_value(kind, value, self.language, datetime.now(UTC))
+                return SlotFill(slot, type_name, shown if shown is not None else value)
             return SlotFill(slot, type_name, value)
         u = self._analyse(value, [type_name])
         for span in u.spans[type_name][0] if u.tokens else []:
@@ -863,7 +970,7 @@ def _dp(template: _Template, u: _Utterance, *, allow_wildcard: bool) -> _Alignme
     for k in range(m + 1):
         row = best[k]
         elem = elements[k] if k < m else None
-        spans = u.spans.get(elem.type) if isinstance(elem, _Slot) else None
+        spans = u.spans.get(elem.key) if isinstance(elem, _Slot) else None
         for i in range(n + 1):
             score = row[i]
             if score == _NEG:
@@ -1014,9 +1121,15 @@ def split_invocation(utterance: str, invocation_name: str, locale: str | None = 
     return Invocation(None, utterance)
 
 
-@cache
-def nlu_for(locale: str) -> Nlu:
-    """The compiled model for a locale, built once per process."""
-    from skill.interaction import load_model
+_COMPILED: dict[tuple[str, str], Nlu] = {}
+_COMPILING = threading.Lock()
 
-    return Nlu(load_model(locale), locale)
+
+def nlu_for(locale: str, models: ModelSet) -> Nlu:
+    """The compiled model of ``models`` for a locale, built once per process."""
+    key = (str(models.path_for(locale).resolve()), locale)
+    with _COMPILING:
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            compiled = _COMPILED[key] = Nlu(models.load(locale), locale)
+        return compiled

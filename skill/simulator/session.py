@@ -1,15 +1,16 @@
-"""A conversation with the real skill, in process, with Alexa's session and dialog rules.
+"""A conversation with a skill, with Alexa's session and dialog rules.
 
-:class:`Simulator` plays the Alexa service: it turns each utterance into a
-request envelope (through :mod:`skill.simulator.nlu`), sends it to a skill from
-:func:`skill.app.build_skill` (always with :class:`~skill.profile.NoProfile`,
-so it never touches the network), and carries state forward as Alexa does:
+:class:`Simulator` plays the Alexa service for any skill: it turns each
+utterance into a request envelope (through :mod:`skill.simulator.nlu` and the
+skill's own interaction model), hands it to a :class:`~skill.simulator.targets.Target`
+(a Python handler in process, an HTTP endpoint, or a project's own skill), and
+carries state forward as Alexa does:
 
 * **Sessions.** The first request of a session has ``session.new`` true;
   ``sessionAttributes`` from each response come back in the next request; a
   response with ``shouldEndSession: true`` ends the session and the next
-  utterance starts a new one. "open corner shop" (or launch/start + the
-  invocation name) is a ``LaunchRequest``; "ask corner shop to add milk" and any
+  utterance starts a new one. "open <invocation name>" (or launch/start + the
+  invocation name) is a ``LaunchRequest``; "ask <invocation name> to ..." and any
   utterance outside a session are one-shot ``IntentRequest``\\ s in a new session.
   Silence replays the reprompt once, then ends the session
   (``SessionEndedRequest`` with ``EXCEEDED_MAX_REPROMPTS``).
@@ -25,22 +26,21 @@ so it never touches the network), and carries state forward as Alexa does:
 
 Each :meth:`Simulator.say` returns a :class:`Turn` with the envelopes exchanged,
 what Alexa said, and any way the response breaks Alexa's rules
-(:func:`skill.validation.validate_response`).
+(:func:`skill.validation.validate_response`). ``before_send`` lets a caller
+change each envelope just before it goes out (Bespoken's ``request.*`` keys).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cache
-from typing import Any, Protocol
+from html import unescape
+from typing import Any
 
-from skill.app import build_skill
-from skill.config import Settings
 from skill.errors import ConfigError, CornerShopError
-from skill.profile import NoProfile
 from skill.simulator.envelopes import (
     FAKE_SKILL_ID,
     Identity,
@@ -53,25 +53,18 @@ from skill.simulator.envelopes import (
     session_ended_request,
     slot_json,
 )
+from skill.simulator.errors import SimulatorError, SkillCrashed
+from skill.simulator.models import ModelSet
 from skill.simulator.nlu import Nlu, NluResult, SlotFill, nlu_for, split_invocation
-from skill.speech import messages_for
-from skill.speech.ssml import to_text
-from skill.store import Store
+from skill.simulator.targets import Target
 from skill.validation import validate_response
 
-__all__ = ["Exchange", "Simulator", "SimulatorError", "SkillCrashed", "Turn"]
+__all__ = ["Exchange", "Simulator", "SimulatorError", "SkillCrashed", "Turn", "speech_text"]
 
 YES = "AMAZON.YesIntent"
 NO = "AMAZON.NoIntent"
 _MAX_EXCHANGES = 6  # per turn: a skill that keeps delegating must not loop forever
-
-
-class SimulatorError(CornerShopError):
-    """The simulator could not carry on (a bad model, a skill that misbehaves)."""
-
-
-class SkillCrashed(SimulatorError):
-    """The skill raised instead of answering."""
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +72,8 @@ class Exchange:
     request: dict[str, Any]
     response: dict[str, Any]
     problems: tuple[str, ...] = ()
+    #: the target said this response is its generic apology
+    apology: bool = False
 
 
 @dataclass
@@ -154,9 +149,8 @@ class Turn:
 
     @property
     def is_apology(self) -> bool:
-        """True when the skill answered with its generic (or storage) apology."""
-        msg = messages_for(self.locale)
-        return bool(self.exchanges) and self.speech in {msg("error_generic"), msg("store_error")}
+        """True when the target recognised its own generic apology in the answer."""
+        return any(exchange.apology for exchange in self.exchanges)
 
     def to_json(self) -> dict[str, Any]:
         """``{"utterance", "request", "response"}``, as ``cornershop simulate --json`` prints."""
@@ -198,12 +192,17 @@ def _reprompt_of(response: Mapping[str, Any]) -> str:
     return _speech_text(reprompt.get("outputSpeech") if isinstance(reprompt, dict) else None)
 
 
+def speech_text(ssml: str) -> str:
+    """What a person hears, as text: SSML tags dropped, entities unescaped, spaces collapsed."""
+    return " ".join(unescape(_TAG.sub(" ", ssml)).split())
+
+
 def _speech_text(speech: Any) -> str:
     if not isinstance(speech, dict):
         return ""
     if speech.get("type") == "PlainText":
         return str(speech.get("text") or "")
-    return to_text(str(speech.get("ssml") or ""))
+    return speech_text(str(speech.get("ssml") or ""))
 
 
 @dataclass
@@ -224,85 +223,69 @@ class _Session:
     silences: int = 0
 
 
-class SkillLike(Protocol):
-    """What the simulator needs of a skill: :class:`skill.app.CornerShopSkill`, or a test double."""
-
-    settings: Settings
-    store: Store
-
-    def handle(self, envelope: Any, context: Any = None) -> dict[str, Any]: ...
-
-    def close(self) -> None: ...
-
-
-@cache
-def _raw_model(locale: str) -> dict[str, Any]:
-    from skill.interaction import load_model
-
-    return load_model(locale)
-
-
 class Simulator:
     """Alexa in a box for one user on one device. Not thread-safe; one per conversation."""
 
     def __init__(
         self,
-        skill: SkillLike,
+        target: Target,
         *,
         locale: str = "en-US",
+        nlu: Nlu | None = None,
+        model: Mapping[str, Any] | None = None,
+        models: ModelSet | None = None,
+        identity: Identity | None = None,
         user_id: str | None = None,
         skill_id: str | None = None,
-        model: Mapping[str, Any] | None = None,
         clock: Callable[[], datetime] | None = None,
-        owns_skill: bool = False,
+        owns_target: bool = False,
     ) -> None:
-        self.skill = skill
+        """The model comes from ``nlu``, ``model`` (one model dict) or ``models`` (a ModelSet)."""
+        self.target = target
         self.locale = locale
-        self.model: Mapping[str, Any] = model if model is not None else _raw_model(locale)
-        self.nlu: Nlu = Nlu(self.model, locale) if model is not None else nlu_for(locale)
-        identity = Identity(skill_id=skill_id or skill.settings.skill_id or FAKE_SKILL_ID)
+        if nlu is None:
+            if model is not None:
+                nlu = Nlu(model, locale)
+            elif models is not None:
+                nlu = nlu_for(locale, models)
+            else:
+                raise ConfigError(
+                    "The simulator needs the skill's interaction model: pass nlu=, model= or "
+                    "models= (ModelSet.find(path))."
+                )
+        self.nlu: Nlu = nlu
+        self.model: Mapping[str, Any] = nlu.model
+        identity = identity or Identity()
+        chosen = (
+            skill_id
+            or (identity.skill_id if identity.skill_id != FAKE_SKILL_ID else None)
+            or target.skill_id
+            or FAKE_SKILL_ID
+        )
+        identity = replace(identity, skill_id=chosen)
         if user_id:
-            identity = Identity(identity.skill_id, user_id)
+            identity = replace(identity, user_id=user_id)
         self.identity = identity
         self.clock = clock or (lambda: datetime.now(UTC))
+        #: called with each envelope just before it is sent; may change it in place
+        self.before_send: Callable[[dict[str, Any]], None] | None = None
         self.turns: list[Turn] = []
         self._session: _Session | None = None
-        self._owns_skill = owns_skill
+        self._owns_target = owns_target
         dialog = self.model.get("interactionModel", {}).get("dialog") or {}
         self._dialog_intents = {str(d["name"]): d for d in dialog.get("intents") or []}
         self._default_strategy = str(dialog.get("delegationStrategy") or "SKILL_RESPONSE")
         prompts = self.model.get("interactionModel", {}).get("prompts") or []
         self._prompts = {str(p["id"]): list(p.get("variations") or []) for p in prompts}
 
-    @classmethod
-    def build(
-        cls,
-        settings: Settings | None = None,
-        *,
-        store: Store | None = None,
-        locale: str = "en-US",
-        user_id: str | None = None,
-        skill_id: str | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> Simulator:
-        """A simulator around a freshly built skill (NoProfile: no network), closed with it."""
-        skill = build_skill(settings, store=store, profile=NoProfile(), clock=clock)
-        try:
-            return cls(
-                skill,
-                locale=locale,
-                user_id=user_id,
-                skill_id=skill_id,
-                clock=clock,
-                owns_skill=True,
-            )
-        except BaseException:
-            skill.close()
-            raise
+    @property
+    def skill(self) -> Target:
+        """The target (the name older callers know it by)."""
+        return self.target
 
     def close(self) -> None:
-        if self._owns_skill:
-            self.skill.close()
+        if self._owns_target:
+            self.target.close()
 
     def __enter__(self) -> Simulator:
         return self
@@ -335,20 +318,13 @@ class Simulator:
             return f"{dialog.slot} of {dialog.intent.get('name')}"
         return f"yes or no ({dialog.kind.replace('_', ' ')})"
 
-    def cart_lines(self) -> list[str]:
-        """The stored cart of this simulator's user, one readable line per item."""
-        from skill.data import catalog_for
+    def stored_state(self) -> list[str] | None:
+        """What the skill keeps for this user beyond the session, if the target can say."""
+        return self.target.stored_state(self.identity.user_id, self.locale)
 
-        catalog = catalog_for(self.locale)
-        cart = self.skill.store.get_cart(self.identity.user_id)
-        lines = []
-        for line in cart.lines:
-            item = catalog.get(line.item_id)
-            name = item.form(line.quantity) if item else line.item_id
-            lines.append(f"{line.quantity} x {name} ({line.item_id})")
-        if lines:
-            lines.append(f"total {cart.total(catalog).display()}")
-        return lines
+    def cart_lines(self) -> list[str]:
+        """:meth:`stored_state`, or no lines (Corner Shop's stored cart, for the web page)."""
+        return self.stored_state() or []
 
     # -- talking -------------------------------------------------------------
     def say(self, utterance: str) -> Turn:
@@ -435,8 +411,10 @@ class Simulator:
     def _understand(self, text: str) -> NluResult:
         dialog = self._session.dialog if self._session else None
         if dialog is not None and dialog.kind == "elicit" and dialog.slot:
-            return self.nlu.parse(text, expecting=(str(dialog.intent["name"]), dialog.slot))
-        return self.nlu.parse(text)
+            return self.nlu.parse(
+                text, expecting=(str(dialog.intent["name"]), dialog.slot), now=self.clock()
+            )
+        return self.nlu.parse(text, now=self.clock())
 
     def _user_intent(self, turn: Turn, result: NluResult) -> None:
         """What Alexa does with an understood utterance, given the dialog in progress."""
@@ -498,6 +476,8 @@ class Simulator:
     def _exchange(self, turn: Turn, request: dict[str, Any]) -> dict[str, Any] | None:
         session = self._session
         envelope = build_envelope(request, self.identity, session.info if session else None)
+        if self.before_send is not None:
+            self.before_send(envelope)
         if session is not None:
             session.info.new = False
             session.silences = 0
@@ -507,15 +487,16 @@ class Simulator:
                 "(Dialog.Delegate with nothing left to ask?). Return a response that speaks."
             )
         try:
-            response = self.skill.handle(envelope)
+            response = self.target.send(envelope)
         except CornerShopError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # a target that does not translate its own failures
             raise SkillCrashed(
-                f"The skill raised {type(exc).__name__} for a {request['type']}: {exc}"
+                f"{self.target.label} raised {type(exc).__name__} for a {request['type']}: {exc}"
             ) from exc
         problems = tuple(validate_response(response, request_type=str(request["type"])))
-        turn.exchanges.append(Exchange(envelope, response, problems))
+        apology = self.target.is_apology(response, self.locale)
+        turn.exchanges.append(Exchange(envelope, response, problems, apology))
         if session is not None:
             attributes = response.get("sessionAttributes")
             session.info.attributes = dict(attributes) if isinstance(attributes, dict) else {}
@@ -606,7 +587,7 @@ class Simulator:
         first = variations[0]
         text = str(first.get("value") or "")
         if first.get("type") == "SSML":
-            text = to_text(text)
+            text = speech_text(text)
         for name, slot in (intent.get("slots") or {}).items():
             text = text.replace(f"{{{name}}}", str(slot.get("value") or ""))
         turn.alexa_speech = text

@@ -4,6 +4,12 @@
 ``dispatch`` function that runs an envelope through the very code ``POST /alexa``
 uses after verification. So the page exercises the real endpoint path, minus only
 the signature check, and only exists in development mode.
+
+The console talks to the skill through a :class:`~skill.simulator.targets.Target`
+whose ``send`` is that ``dispatch``. What the page shows of the stored state comes
+from ``state`` (a function of the user id and locale); by default it is Corner
+Shop's stored cart, read through ``skill.simulator.commands``, the one module of
+the simulator that knows this project's skill.
 """
 
 from __future__ import annotations
@@ -14,36 +20,58 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from skill.app import CornerShopSkill
 from skill.errors import BadRequest
+from skill.simulator.models import ModelSet
 from skill.simulator.session import Simulator
+from skill.simulator.targets import Target
 
 Dispatch = Callable[[Mapping[str, Any]], dict[str, Any]]
+State = Callable[[str, str], list[str] | None]
 MAX_CONVERSATIONS = 64
 MAX_UTTERANCE = 500
 
 
-class _ThroughEndpoint:
-    """A SkillLike whose ``handle`` goes through the web endpoint's dispatch."""
+class _ThroughEndpoint(Target):
+    """A target whose ``send`` goes through the web endpoint's dispatch."""
 
-    def __init__(self, skill: CornerShopSkill, dispatch: Dispatch) -> None:
-        self.settings = skill.settings
-        self.store = skill.store
+    label = "the web endpoint"
+
+    def __init__(self, dispatch: Dispatch, state: State | None, skill_id: str | None) -> None:
         self._dispatch = dispatch
+        self._state = state
+        self.skill_id = skill_id
 
-    def handle(self, envelope: Any, context: Any = None) -> dict[str, Any]:
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
         return self._dispatch(envelope)
 
-    def close(self) -> None:
-        return None
+    def stored_state(self, user_id: str, locale: str) -> list[str] | None:
+        return self._state(user_id, locale) if self._state is not None else None
 
 
 class WebConsole:
-    """Keeps a bounded number of conversations; each has its own simulated device and user."""
+    """Keeps a bounded number of conversations; each has its own simulated device and user.
 
-    def __init__(self, skill: CornerShopSkill, *, locale: str = "en-US") -> None:
+    ``WebConsole(skill)`` serves this project's skill with its own models; another
+    skill passes ``models`` and ``state`` (or ``state=None`` for none).
+    """
+
+    def __init__(
+        self,
+        skill: Any,
+        *,
+        locale: str = "en-US",
+        models: ModelSet | None = None,
+        state: State | str | None = "default",
+    ) -> None:
+        from skill.simulator import commands
+
         self.skill = skill
         self.locale = locale
+        self.models = models or commands.project_models()
+        if state == "default":
+            state = commands.CornerShopTarget(skill).stored_state
+        self._state: State | None = state if not isinstance(state, str) else None
+        self._skill_id = getattr(getattr(skill, "settings", None), "skill_id", None)
         self._conversations: OrderedDict[str, tuple[threading.Lock, Simulator]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -57,8 +85,9 @@ class WebConsole:
                 return key, lock, sim
             key = secrets.token_hex(8)
             sim = Simulator(
-                _ThroughEndpoint(self.skill, dispatch),
+                _ThroughEndpoint(dispatch, self._state, self._skill_id),
                 locale=self.locale,
+                models=self.models,
                 user_id=f"amzn1.ask.account.WEB-SIMULATOR-{key.upper()}",
             )
             self._conversations[key] = (threading.Lock(), sim)
@@ -93,6 +122,6 @@ class WebConsole:
                 "request": turn.request,
                 "response": turn.response,
                 "sessionAttributes": sim.session_attributes,
-                "cart": sim.cart_lines(),
+                "cart": sim.stored_state() or [],
                 "problems": turn.problems,
             }

@@ -172,6 +172,8 @@ GOOD = {"skillId": "amzn1.ask.skill.x", "locale": "en-US", "type": "text", "user
         ({**GOOD, "type": "voice"}, '"type" must be "text"'),
         ({k: v for k, v in GOOD.items() if k != "skillId"}, '"skillId" must be'),
         ({**GOOD, "locale": "xx-XX"}, "has no interaction model"),
+        ({**GOOD, "userInput": ["help", "  "]}, "entry 2 is empty, and ask dialog refuses"),
+        ({**GOOD, "userInput": ["", "help", ""]}, "entries 1, 3 are empty"),
     ],
 )
 def test_replay_refuses_a_bad_file_clearly(
@@ -232,6 +234,19 @@ def test_test_fails_loudly_on_a_broken_conversation(tmp_path: Path) -> None:
     assert "intents no test exercised:" in out
     assert out.splitlines()[-1] == "0 passed, 1 failed"
     assert "<failure" in junit.read_text("utf-8")
+
+
+def test_test_notes_unsupported_features_and_counts_skips(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        "---\nconfiguration:\n  voiceId: Joey\n---\nnot a test\n---\n"
+        "- test.skip: later\n- help\n---\n- test: now\n- help: You can\n",
+        "utf-8",
+    )
+    code, out = run("test", str(tmp_path))
+    assert code == 0, out
+    assert "NOTE  " in out and "voiceId" in out and "document 2 is str" in out
+    assert "SKIP  " in out
+    assert out.splitlines()[-1] == "1 passed, 0 failed, 1 skipped"
 
 
 def test_test_with_no_tests_fails(tmp_path: Path) -> None:

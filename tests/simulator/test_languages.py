@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from skill.simulator.commands import project_models
 from skill.simulator.languages import ENGLISH, GERMAN, german_stem, language_for
 from skill.simulator.nlu import FALLBACK, LAUNCH, Nlu, NluResult, nlu_for, split_invocation
 
@@ -16,7 +17,7 @@ REPO = Path(__file__).parents[2]
 
 @pytest.fixture(scope="module")
 def de() -> Nlu:
-    return nlu_for("de-DE")
+    return nlu_for("de-DE", project_models())
 
 
 def slots_of(result: NluResult) -> dict[str, str]:
@@ -157,7 +158,7 @@ def test_german_built_ins_launch_and_fallback(de: Nlu, utterance: str, intent: s
 
 def test_english_phrasings_are_not_german_built_ins(de: Nlu) -> None:
     assert de.parse("yes").intent == FALLBACK
-    assert nlu_for("en-GB").parse("ja").intent == FALLBACK
+    assert nlu_for("en-GB", project_models()).parse("ja").intent == FALLBACK
 
 
 @pytest.mark.parametrize(
@@ -213,7 +214,7 @@ def test_german_elicitation_reads_a_bare_answer(de: Nlu) -> None:
 def test_english_locales_words(
     locale: str, utterance: str, intent: str, slots: dict[str, str]
 ) -> None:
-    assert understood(nlu_for(locale), utterance) == (intent, slots)
+    assert understood(nlu_for(locale, project_models()), utterance) == (intent, slots)
 
 
 # -- text2num is loaded only for German -----------------------------------------------
@@ -221,8 +222,9 @@ def test_text2num_is_imported_only_when_a_german_utterance_needs_it() -> None:
     script = (
         "import sys\n"
         "from skill.simulator.nlu import nlu_for\n"
-        "nlu_for('en-GB').parse('add twenty one apples')\n"
-        "de = nlu_for('de-DE')\n"
+        "from skill.simulator.commands import project_models\n"
+        "nlu_for('en-GB', project_models()).parse('add twenty one apples')\n"
+        "de = nlu_for('de-DE', project_models())\n"
         "de.parse('füge Äpfel hinzu')\n"
         "print('text_to_num' in sys.modules)\n"
         "de.parse('füge einundzwanzig Äpfel hinzu')\n"

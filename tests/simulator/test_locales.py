@@ -12,6 +12,7 @@ import pytest
 from skill.config import Settings
 from skill.data import catalog_for
 from skill.interaction import model_locales
+from skill.simulator.commands import corner_shop_simulator
 from skill.simulator.conversations import (
     ConversationTest,
     load_phrasebook,
@@ -65,7 +66,7 @@ def test_every_phrase_has_an_utterance_for_every_locale_its_tests_run_in() -> No
 # -- German grammar and money ---------------------------------------------------------
 @pytest.fixture
 def german() -> Iterator[Simulator]:
-    with Simulator.build(SETTINGS, store=MemoryStore(), locale="de-DE") as sim:
+    with corner_shop_simulator(SETTINGS, store=MemoryStore(), locale="de-DE") as sim:
         yield sim
 
 
@@ -107,7 +108,7 @@ def test_a_reorder_in_another_market_is_repriced_in_local_currency() -> None:
     # GIVEN one user and one store, an order placed in the US shop
     store = MemoryStore()
     user = "amzn1.ask.account.TRAVELLER"
-    with Simulator.build(SETTINGS, store=store, locale="en-US", user_id=user) as us:
+    with corner_shop_simulator(SETTINGS, store=store, locale="en-US", user_id=user) as us:
         us.say("add two apples")
         us.say("add a loaf of bread")
         us.say("check out")
@@ -116,7 +117,7 @@ def test_a_reorder_in_another_market_is_repriced_in_local_currency() -> None:
     order = store.last_order(user)
     assert order is not None and order.currency == "USD"
     # WHEN the same user reorders from the UK shop
-    with Simulator.build(SETTINGS, store=store, locale="en-GB", user_id=user) as uk:
+    with corner_shop_simulator(SETTINGS, store=store, locale="en-GB", user_id=user) as uk:
         last = uk.say("what was my last order")
         reorder = uk.say("order the same again")
         lines = uk.cart_lines()
@@ -136,7 +137,7 @@ def test_a_reorder_in_another_market_is_repriced_in_local_currency() -> None:
 
 def test_a_reorder_in_the_same_market_says_nothing_about_prices() -> None:
     store = MemoryStore()
-    with Simulator.build(SETTINGS, store=store, locale="de-DE", user_id="u") as sim:
+    with corner_shop_simulator(SETTINGS, store=store, locale="de-DE", user_id="u") as sim:
         sim.say("füge zwei Äpfel hinzu")
         sim.say("zur Kasse")
         sim.say("ja")

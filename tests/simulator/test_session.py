@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from skill.config import Settings
+from skill.simulator.commands import corner_shop_simulator
 from skill.simulator.envelopes import API_ENDPOINT, FAKE_SKILL_ID, timestamp
 from skill.simulator.session import Simulator, SimulatorError, SkillCrashed
+from skill.simulator.targets import Target
 from skill.store.memory import MemoryStore
 
 SETTINGS = Settings(store_url="memory://", log_level="WARNING")
@@ -21,7 +23,7 @@ SETTINGS = Settings(store_url="memory://", log_level="WARNING")
 
 @pytest.fixture
 def sim() -> Iterator[Simulator]:
-    with Simulator.build(SETTINGS, store=MemoryStore()) as simulator:
+    with corner_shop_simulator(SETTINGS, store=MemoryStore()) as simulator:
         yield simulator
 
 
@@ -175,7 +177,7 @@ def test_end_session_sends_a_silent_session_ended_request(sim: Simulator) -> Non
 
 def test_the_configured_skill_id_is_used() -> None:
     settings = SETTINGS.with_(skill_id="amzn1.ask.skill.11111111-2222-3333-4444-555555555555")
-    with Simulator.build(settings, store=MemoryStore()) as sim:
+    with corner_shop_simulator(settings, store=MemoryStore()) as sim:
         turn = sim.say("help")
         assert turn.request is not None
         assert turn.request["session"]["application"]["applicationId"] == settings.skill_id
@@ -304,21 +306,16 @@ PIZZA_MODEL: dict[str, Any] = {
 }
 
 
-class ScriptedSkill:
+class ScriptedSkill(Target):
     """A skill double: answers each envelope with ``answer(envelope)`` and records them."""
 
     def __init__(self, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        self.settings = SETTINGS
-        self.store = MemoryStore()
         self.answer = answer
         self.envelopes: list[dict[str, Any]] = []
 
-    def handle(self, envelope: Any, context: Any = None) -> dict[str, Any]:
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
         self.envelopes.append(copy.deepcopy(envelope))
         return self.answer(envelope)
-
-    def close(self) -> None:
-        pass
 
 
 def say(text: str, *, end: bool = False, directive: dict[str, Any] | None = None) -> dict[str, Any]:
