@@ -1,4 +1,9 @@
-"""Real gunicorn on 127.0.0.1 with verification on, and real signed requests over HTTP."""
+"""Real gunicorn on 127.0.0.1 with verification on, and real signed requests over HTTP.
+
+`cornershop serve` (waitress, tests/web/test_serve_command.py) is the documented production
+server; `skill.web:create_app()` stays a plain WSGI app that gunicorn (behind a buffering
+proxy) or any other WSGI server can run, and these tests keep that true.
+"""
 
 from __future__ import annotations
 
@@ -129,7 +134,7 @@ def test_forged_and_stale_requests_get_400(signed_server: str, ca: ThrowawayCA) 
     assert status == 400
 
 
-def test_documented_production_command_starts_and_rejects_unsigned(tmp_path: Path) -> None:
+def test_the_wsgi_app_under_gunicorn_starts_and_rejects_unsigned(tmp_path: Path) -> None:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
