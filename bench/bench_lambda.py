@@ -739,7 +739,7 @@ def report(result: dict[str, Any]) -> None:
             if not f:
                 continue
             what = {
-                "source": "no bytecode (as the zips ship today)",
+                "source": "no bytecode (every .pyc stripped from the zips)",
                 "bytecode": f"bytecode {figures['bytecode']['bytecode']}",
                 "dynamodb_source": "DynamoDB store (moto on loopback), no bytecode",
                 "dynamodb_bytecode": "DynamoDB store (moto on loopback), bytecode",
