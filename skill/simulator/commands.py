@@ -235,13 +235,19 @@ def resolve_setup(
     default_store: str | None,
     timeout: float = ALEXA_TIMEOUT,
     needs_target: bool = True,
+    signer: str | None = None,
 ) -> Setup:
     """Models and target from the options; a mismatch between them is refused with advice."""
     from skill.simulator.models import ModelSet
-    from skill.simulator.targets import target_from_spec
+    from skill.simulator.targets import load_signer, target_from_spec
 
     own = project_models()
     models = ModelSet.find(model) if model else None
+    if signer and not target:
+        raise ConfigError(
+            "--signer signs requests to an HTTP --target; this project's skill runs in "
+            "process and needs no signature. Add --target http://HOST:PORT/PATH."
+        )
     if target:
         if store:
             raise ConfigError(
@@ -249,12 +255,13 @@ def resolve_setup(
                 "Drop --store, or drop --target to talk to Corner Shop."
             )
         spec = target
-        target_from_spec(spec, timeout=timeout)  # fail now, with the spec's own message
+        signs = load_signer(signer) if signer else None
+        target_from_spec(spec, timeout=timeout, signer=signs)  # fail now, with its message
         if models is None:
             models = _models_near(spec) or own
 
         def make() -> Target:
-            return target_from_spec(spec, timeout=timeout)
+            return target_from_spec(spec, timeout=timeout, signer=signs)
 
         return Setup(models, make, project=False)
     if models is not None and models.root != own.root and needs_target:
@@ -389,12 +396,20 @@ def register(subparsers: Any) -> None:
 
 
 def _timeout(p: argparse.ArgumentParser) -> None:
+    """The options of an HTTP target: its time limit, and who signs the requests."""
     p.add_argument(
         "--timeout",
         type=float,
         default=ALEXA_TIMEOUT,
         metavar="SECONDS",
         help=f"how long an HTTP target may take to answer (default {ALEXA_TIMEOUT:g}, as Alexa)",
+    )
+    p.add_argument(
+        "--signer",
+        metavar="SPEC",
+        help="sign requests to an HTTP --target as Alexa does: module:attr or file.py:attr naming "
+        "a signer (e.g. a skill.testing.alexa_ca.ThrowawayCA) or a factory returning one; the "
+        "endpoint must trust its root (default: unsigned, verification off on the target)",
     )
 
 
@@ -430,6 +445,7 @@ def _setup(args: argparse.Namespace, default_store: str | None) -> Setup:
         store=args.store,
         default_store=default_store,
         timeout=args.timeout,
+        signer=getattr(args, "signer", None),
     )
 
 
@@ -709,19 +725,23 @@ def conversation_environment(
     config: Path | None = None,
     include: str | None = None,
     exclude: str | None = None,
+    signer: str | None = None,
 ) -> Any:
     """The conversation runner's environment: explicit choices, and Corner Shop as the default."""
     from skill.simulator import conversations
     from skill.simulator.models import ModelSet
-    from skill.simulator.targets import target_from_spec
+    from skill.simulator.targets import load_signer, target_from_spec
 
     explicit_target = None
+    if signer and not target:
+        raise ConfigError("--signer signs requests to an HTTP --target; add --target URL.")
     if target:
         spec = target
-        target_from_spec(spec, timeout=timeout)
+        signs = load_signer(signer) if signer else None
+        target_from_spec(spec, timeout=timeout, signer=signs)
 
         def explicit_target() -> Target:
-            return target_from_spec(spec, timeout=timeout)
+            return target_from_spec(spec, timeout=timeout, signer=signs)
 
     return conversations.Environment(
         models=ModelSet.find(model) if model else None,
@@ -745,6 +765,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         config=args.config,
         include=args.include,
         exclude=args.exclude,
+        signer=args.signer,
     )
     suites = conversations.load_suites(args.paths, env)
     for suite in suites:

@@ -56,6 +56,7 @@ __all__ = [
     "Signer",
     "Target",
     "load_handler",
+    "load_signer",
     "target_from_spec",
 ]
 
@@ -182,6 +183,15 @@ def _as_response(response: Any, label: str) -> dict[str, Any]:
 
 def load_handler(spec: str, *, base: Path | None = None) -> Handler:
     """Import the handler a spec names (see the module docs); errors say how to fix the spec."""
+    target = load_attribute(spec, base=base)
+    if not callable(target):
+        raise TargetSpecError(f"{spec!r} names {type(target).__name__}, not a function.")
+    handler: Handler = target
+    return handler
+
+
+def load_attribute(spec: str, *, base: Path | None = None) -> Any:
+    """Import what ``module:attr``, ``path/file.py:attr`` or Lambda's ``file.attr`` names."""
     spec = spec.strip()
     module_part, sep, attribute = spec.rpartition(":")
     if not sep:  # Lambda's "file.function" or Bespoken's "./dir/index.handler"
@@ -207,10 +217,7 @@ def load_handler(spec: str, *, base: Path | None = None) -> Handler:
                 f"{spec!r}: {module.__name__} has no {attribute!r}. Name the function Lambda "
                 "calls (the Handler setting), such as lambda_handler."
             ) from None
-    if not callable(target):
-        raise TargetSpecError(f"{spec!r} names {type(target).__name__}, not a function.")
-    handler: Handler = target
-    return handler
+    return target
 
 
 def _import_file(path: Path, spec: str) -> Any:
@@ -344,6 +351,31 @@ def _timeout_message(label: str, timeout: float) -> str:
         f"{label} did not answer within {timeout:g} s; Alexa gives up after "
         f"{ALEXA_TIMEOUT:g} s and tells the user the skill is not responding."
     )
+
+
+def load_signer(spec: str, *, base: Path | None = None) -> Signer:
+    """The request signer a ``--signer`` spec names (``module:attr`` or ``file.py:attr``).
+
+    The attribute is a signer (anything with ``headers(body)``, such as a
+    :class:`skill.testing.alexa_ca.ThrowawayCA`) or a callable that takes no arguments and
+    returns one (a class, a factory). The endpoint must trust that signer's root.
+    """
+    found: Any = load_attribute(spec, base=base)
+    signer = found if callable(getattr(found, "headers", None)) else None
+    if signer is None:
+        try:
+            signer = found()
+        except TypeError as exc:
+            raise TargetSpecError(
+                f"{spec!r} is neither a signer nor a factory that takes no arguments ({exc})."
+            ) from exc
+    if not callable(getattr(signer, "headers", None)):
+        raise TargetSpecError(
+            f"{spec!r} gave {type(signer).__name__}, which has no headers(body) method, so it "
+            "cannot sign requests. Name a ThrowawayCA, or a factory that returns one."
+        )
+    result: Signer = signer
+    return result
 
 
 def target_from_spec(
