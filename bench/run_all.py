@@ -143,6 +143,52 @@ def verification_rows(stdout: str) -> list[Row]:
     return [("Request verification, warm cache (median)", f"{warm_us} µs", "—", "target ≤ 300 µs")]
 
 
+def flood_rows(stdout: str) -> list[Row]:
+    def latency(phase: str) -> tuple[str, str, str]:
+        pattern = (
+            rf"^real-request latency {phase}: p50 ([\d.]+) ms, p99 ([\d.]+) ms"
+            r".*non-200 (\d+ of \d+)"
+        )
+        return grab(pattern, stdout, 1), grab(pattern, stdout, 2), grab(pattern, stdout, 3)
+
+    flood, calm = latency("flood"), latency("no flood")
+    forged = grab(r"^forged requests: (.*)$", stdout)
+    return [
+        (
+            "Real signed requests during a forged-certificate-URL flood, p50 / p99",
+            f"{flood[0]} / {flood[1]} ms (non-200: {flood[2]})",
+            f"{calm[0]} / {calm[1]} ms no flood",
+            f"forged: {forged}",
+        )
+    ]
+
+
+def slow_client_rows(stdout: str) -> list[Row]:
+    cells: dict[tuple[str, str], list[str]] = {}
+    for line in stdout.splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) == 7 and parts[1].isdigit():
+            cells[(parts[0], parts[1])] = parts[2:]
+
+    def show(server: str, slow: str) -> str:
+        requests, timeouts, p50, p99, _held = cells.get((server, slow), ["?"] * 5)
+        return f"{p50} / {p99} ms ({timeouts} of {requests} timed out)"
+
+    rows: list[Row] = []
+    for server in dict.fromkeys(server for server, _ in cells):
+        slow = max((s for srv, s in cells if srv == server), key=int)
+        held = cells[(server, slow)][4]
+        rows.append(
+            (
+                f"Real signed requests with {slow} slow clients, {server}, p50 / p99",
+                show(server, slow),
+                show(server, "0") + " without",
+                f"slow clients held {held}",
+            )
+        )
+    return rows
+
+
 def web_rows(stdout: str) -> list[Row]:
     web: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     return [
@@ -264,9 +310,14 @@ BENCHES: list[Bench] = [
         lambda_rows,
     ),
     Bench(
-        ["bench/bench_verification.py", "--no-flood"],
-        ["bench/bench_verification.py", "--no-flood"],
-        verification_rows,
+        ["bench/bench_verification.py", "--pairs", "3"],
+        ["bench/bench_verification.py", "--pairs", "1", "--seconds", "2"],
+        lambda out: verification_rows(out) + flood_rows(out),
+    ),
+    Bench(
+        ["bench/bench_slow_clients.py", "--rounds", "3", "--no-throughput"],
+        ["bench/bench_slow_clients.py", "--rounds", "1", "--requests", "60", "--no-throughput"],
+        slow_client_rows,
     ),
     Bench(
         ["bench/bench_web.py", "--json", "--seconds", "3", "--rounds", "4"],
