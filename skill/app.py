@@ -18,6 +18,7 @@ from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.request import Request
 
 from skill import logs
+from skill.catalog_source import CatalogSource
 from skill.config import Settings
 from skill.deadline import request_deadline
 from skill.errors import BadRequest, ForeignSkillError
@@ -85,9 +86,12 @@ _NEEDS_USER = frozenset({"LaunchRequest", "IntentRequest"})
 class CornerShopSkill:
     """The built skill. ``handle`` takes an envelope dict and returns a response dict."""
 
-    def __init__(self, settings: Settings, store: Store, sdk_skill: Any) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, sdk_skill: Any, catalogs: CatalogSource
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.catalogs = catalogs
         self._sdk = sdk_skill
         self._serializer = sdk_skill.serializer
 
@@ -159,6 +163,7 @@ class CornerShopSkill:
         renew = getattr(self.store, "renew_connections", None)
         if callable(renew):
             renew()
+        self.catalogs.invalidate()  # the snapshot's copy may be old: read the shop's now
 
     def close(self) -> None:
         self.store.close()
@@ -334,11 +339,14 @@ def build_skill(
     settings = settings or Settings()
     logs.configure(settings.log_level)
     store = store if store is not None else open_store(settings.store_url, shop_id=settings.shop_id)
+    # One per skill: the shop's catalog, re-read from the store at most every TTL.
+    catalogs = CatalogSource(store, ttl_seconds=settings.catalog_ttl)
     services = Services(
         settings=settings,
         store=store,
         profile=profile if profile is not None else AlexaProfile(settings.profile_timeout),
         clock=clock or (lambda: datetime.now(UTC)),
+        catalogs=catalogs,
     )
     builder = CustomSkillBuilder(api_client=BoundedApiClient(timeout=settings.profile_timeout))
     # The skill id is checked by CornerShopSkill before the SDK sees the request,
@@ -348,4 +356,4 @@ def build_skill(
     builder.add_exception_handler(ApologyHandler())
     builder.add_global_request_interceptor(RequestLogInterceptor())
     builder.add_global_response_interceptor(RememberSpeechInterceptor())
-    return CornerShopSkill(settings, store, builder.create())
+    return CornerShopSkill(settings, store, builder.create(), catalogs)

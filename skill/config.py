@@ -10,6 +10,8 @@
 | CORNERSHOP_PROFILE_TIMEOUT    | 1.0 seconds (Customer Profile API budget) |
 | CORNERSHOP_LOG_LEVEL          | INFO                                      |
 | CORNERSHOP_DEV                | false (web simulator page at GET /)       |
+| CORNERSHOP_TIMEZONE           | UTC (the shop's zone: opening hours, times)|
+| CORNERSHOP_CATALOG_TTL        | 30 seconds (how stale the catalog may be)  |
 
 The data dir is ``$XDG_DATA_HOME/cornershop`` or ``~/.local/share/cornershop``.
 
@@ -25,11 +27,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.errors import ConfigError
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
 DEFAULT_LOCALE = "en-US"
+#: How long a process may serve its copy of the catalog before reading it again.
+MAX_CATALOG_TTL_S = 3600.0
 
 
 def default_store_url(env: Mapping[str, str] | None = None) -> str:
@@ -61,6 +68,31 @@ def _number(name: str, raw: str, kind: type[int] | type[float], low: float, high
     return value
 
 
+def load_zone(name: str, setting: str = "CORNERSHOP_TIMEZONE") -> ZoneInfo:
+    """The IANA time zone ``name``; ConfigError naming ``setting`` if there is no such zone.
+
+    zoneinfo reads the system's zone files (/usr/share/zoneinfo) or the ``tzdata``
+    package; with neither, every zone is missing, and the message says so.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    example = "Use an IANA zone name such as Europe/Berlin, America/New_York or UTC."
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError as exc:
+        try:
+            ZoneInfo("UTC")
+        except ZoneInfoNotFoundError:
+            raise ConfigError(
+                f"{setting}={name!r} cannot be used: this system has no time zone database "
+                "(neither /usr/share/zoneinfo nor the tzdata package). Install it with "
+                "`pip install tzdata`."
+            ) from exc
+        raise ConfigError(f"{setting}={name!r} is not a time zone. {example}") from exc
+    except (ValueError, OSError) as exc:  # absolute paths, "..", names that are not files
+        raise ConfigError(f"{setting}={name!r} is not a time zone. {example}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     store_url: str = field(default_factory=default_store_url)
@@ -71,6 +103,15 @@ class Settings:
     profile_timeout: float = 1.0
     log_level: str = "INFO"
     dev_mode: bool = False
+    #: The shop's IANA time zone: opening hours and the times spoken are in it.
+    timezone: str = "UTC"
+    #: Seconds a process serves its copy of the catalog before reading the store again.
+    catalog_ttl: float = 30.0
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """:attr:`timezone` as a ZoneInfo (zoneinfo caches them, so this is cheap)."""
+        return load_zone(self.timezone)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +137,18 @@ class Settings:
             kwargs["log_level"] = env["CORNERSHOP_LOG_LEVEL"].upper()
         if "CORNERSHOP_DEV" in env:
             kwargs["dev_mode"] = _bool("CORNERSHOP_DEV", env["CORNERSHOP_DEV"])
+        if env.get("CORNERSHOP_TIMEZONE"):
+            zone = env["CORNERSHOP_TIMEZONE"].strip()
+            load_zone(zone)  # refused at start-up, not at the first checkout
+            kwargs["timezone"] = zone
+        if "CORNERSHOP_CATALOG_TTL" in env:
+            kwargs["catalog_ttl"] = _number(
+                "CORNERSHOP_CATALOG_TTL",
+                env["CORNERSHOP_CATALOG_TTL"],
+                float,
+                0.0,
+                MAX_CATALOG_TTL_S,
+            )
         return cls(**kwargs)
 
     def with_(self, **changes: Any) -> Settings:

@@ -174,10 +174,14 @@ def before_snapshot(adapter: LambdaAdapter) -> None:
     started = time.perf_counter()
     serializer = DefaultSerializer()
     locales = available_locales()
+    # The bundled catalog, not the shop's: no store call before the snapshot, and no shop
+    # data in it that could be stale when an environment is restored from it.
+    with adapter.skill.catalogs.offline():
+        for locale in locales:
+            for event in warmup_events(locale, adapter.skill.settings.skill_id)["handled"]:
+                adapter(event, None)
     for locale in locales:
         events = warmup_events(locale, adapter.skill.settings.skill_id)
-        for event in events["handled"]:
-            adapter(event, None)
         for event in events["requests"]:
             serializer.deserialize(json.dumps(event), "ask_sdk_model.RequestEnvelope")
         for response in events["responses"]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import ipaddress
+import itertools
 import json
 import os
 import socket

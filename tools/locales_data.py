@@ -1,14 +1,25 @@
-"""Write per-market prices and per-locale item text into skill/data/catalog.json.
+"""Regenerate the bundled *demo* catalog, skill/data/catalog.json, from the tables below.
 
     python tools/locales_data.py
 
+This is not how a shop changes its catalog. A shop's catalog is data in its store:
+``cornershop store init`` seeds it from the demo catalog once, and from then on the
+shop edits it with ``cornershop catalog ...`` / ``cornershop shop hours ...``, or
+exports it, edits the YAML file and imports it again, without a redeploy. This
+script only maintains the demo catalog that ships with the package, which is the
+seed for new shops and what the skill serves to a shop that has none yet (and what
+the repository's interaction models and tests are checked against).
+
 en-US text and prices are kept as they are (the source of truth for the US market);
-everything else is generated from the tables below, so review changes here.
+everything else is generated from the tables below, so review changes here. The
+result must pass the catalog's rules (skill.domain.catalog.check), or nothing is
+written.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 CATALOG = Path(__file__).resolve().parents[1] / "skill" / "data" / "catalog.json"
@@ -793,6 +804,10 @@ def main() -> None:
         for item_id, (n, s, u, o, t, p, pl, single) in DE.items()
     }
     doc["categories"].update(CATEGORIES)
+    sys.path.insert(0, str(CATALOG.parents[2]))
+    from skill.domain.catalog import check
+
+    check(doc)  # InvalidCatalog lists every problem; the file is left as it was
     CATALOG.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
 
 

@@ -1,4 +1,9 @@
-"""Package data: the catalog document, loaded once per process."""
+"""Package data: the bundled demo catalog document, loaded once per process.
+
+It is the seed ``cornershop store init`` gives a new shop and the fallback the skill
+serves (:class:`skill.catalog_source.CatalogSource`) while a shop has no catalog of its
+own; a running shop's catalog lives in its store. Treat the document as read-only.
+"""
 
 from __future__ import annotations
 

@@ -6,28 +6,46 @@ order as strictly as :meth:`Cart.from_data <skill.domain.cart.Cart.from_data>` c
 cart, and raises :class:`~skill.errors.CorruptRecord` for anything an order made by
 :func:`order_from_cart` could not hold (a negative price, an unknown status, a total
 that does not add up), so a damaged order is never spoken, listed or moved along.
+
+Checking out is two steps, and the catalog may change between them (the shop marks
+an item out of stock, changes a price). :func:`review_cart` says what the cart would
+become at the question "Shall I place your order?": what can be ordered at today's
+prices, what is out of stock, what the shop no longer sells, whose price changed
+since it was added, and a :attr:`~CheckoutReview.quote` fingerprint of the answer.
+At "yes", the store hands the catalog it read in the checkout transaction to the
+order factory, which reviews the cart again: if it no longer agrees with the quote
+the customer said yes to, :class:`OrderChanged` aborts the checkout (nothing is
+written) so the skill can ask again, never placing an order from a stale catalog.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.domain.cart import Cart, CartLine, quantity_problem, shown
-from skill.domain.catalog import Catalog
+from skill.domain.catalog import Catalog, Item
 from skill.domain.money import Money
 from skill.errors import (
     ConfigError,
     CorruptRecord,
+    DomainError,
     EmptyCart,
     InvalidQuantity,
     InvalidStatusChange,
 )
 
+if TYPE_CHECKING:
+    from skill.domain.hours import OpeningHours
+
 FIRST_ORDER_NUMBER = 1001
+#: Where the customer's Alexa requests came from (North America, Europe, Far East), so a
+#: notification about the order goes to their region's Alexa API; "" when unknown.
+API_REGIONS = frozenset({"NA", "EU", "FE"})
 
 
 class OrderStatus(StrEnum):
@@ -101,6 +119,7 @@ class Order:
     status: OrderStatus = OrderStatus.PLACED
     request_id: str = ""
     pickup_at: datetime | None = None
+    api_region: str = ""
 
     @property
     def total(self) -> Money:
@@ -126,6 +145,7 @@ class Order:
             status=status,
             request_id=self.request_id,
             pickup_at=self.pickup_at,
+            api_region=self.api_region,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -141,6 +161,8 @@ class Order:
             "pickup_at": self.pickup_at.isoformat() if self.pickup_at else None,
             # Redundant on purpose: reading it back checks that the lines add up.
             "total": self.total.cents,
+            # Only when known, so orders placed without it are stored as before.
+            **({"api_region": self.api_region} if self.api_region else {}),
         }
 
     @classmethod
@@ -177,6 +199,9 @@ class Order:
         status = _STATUSES.get(raw_status) if isinstance(raw_status, str) else None
         if status is None:
             raise damaged(f"its status {shown(raw_status)} is not one we know")
+        api_region = data.get("api_region", "")
+        if not isinstance(api_region, str) or (api_region and api_region not in API_REGIONS):
+            raise damaged(f"its api_region {shown(api_region)} is not NA, EU or FE")
         order = cls(
             number=number,
             user_id=_text(data, "user_id", damaged),
@@ -191,6 +216,7 @@ class Order:
                 if data.get("pickup_at") is None
                 else _timestamp(data["pickup_at"], "pickup_at", damaged)
             ),
+            api_region=api_region,
         )
         total = data.get("total")
         if total is not None and (type(total) is not int or total != order.total.cents):
@@ -239,6 +265,126 @@ def _timestamp(value: Any, key: str, damaged: Callable[[str], CorruptRecord]) ->
     raise damaged(f"its {key} {shown(value)} is not an ISO 8601 timestamp")
 
 
+# -- checking out -----------------------------------------------------------------
+class OrderChanged(DomainError):
+    """At "yes", the order is no longer the one the customer agreed to: an item went out
+    of stock, a price changed, or the cart changed since the question. Nothing was placed;
+    :attr:`catalog` (and :attr:`hours`) are what the checkout transaction read, so the
+    question can be asked again from them rather than from a cached copy."""
+
+    def __init__(self, catalog: Catalog, hours: OpeningHours | None = None) -> None:
+        super().__init__(
+            "The order changed since the customer agreed to it; ask them to confirm again."
+        )
+        self.catalog = catalog
+        self.hours = hours
+
+
+@dataclass(frozen=True, slots=True)
+class PriceChange:
+    """An item whose price today differs from the price its cart line remembers."""
+
+    item: Item
+    was: Money
+
+    @property
+    def now(self) -> Money:
+        return self.item.price
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutReview:
+    """What a cart would become if it were ordered from ``catalog`` now."""
+
+    #: What can be ordered, at today's prices, in cart order.
+    lines: tuple[OrderLine, ...]
+    currency: str
+    #: Items of the cart the shop sells but has none of today.
+    out_of_stock: tuple[Item, ...]
+    #: Cart lines whose item the catalog no longer has (``line.name`` is what it was called).
+    discontinued: tuple[CartLine, ...]
+    #: Lines whose price changed since they were added (same currency only).
+    price_changes: tuple[PriceChange, ...]
+
+    @property
+    def unavailable_ids(self) -> tuple[str, ...]:
+        return (
+            *(item.id for item in self.out_of_stock),
+            *(line.item_id for line in self.discontinued),
+        )
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def total(self) -> Money:
+        return Money(sum(line.line_total for line in self.lines), self.currency)
+
+    @property
+    def quote(self) -> str:
+        """A short fingerprint of exactly what would be ordered, at which prices."""
+        return quote_of(self.lines, self.currency)
+
+    def agrees_with(self, quote: str | None) -> bool:
+        """Whether ordering now gives what the customer said yes to.
+
+        Never while the cart holds something that can't be ordered (it must be taken
+        out and named first). ``quote`` None (a question asked before quotes existed):
+        agreed unless a price changed since the items were added.
+        """
+        if self.out_of_stock or self.discontinued:
+            return False
+        if quote is None:
+            return not self.price_changes
+        return self.quote == quote
+
+
+def quote_of(lines: tuple[OrderLine, ...], currency: str) -> str:
+    text = repr((currency, [(ln.item_id, ln.quantity, ln.unit_price) for ln in lines]))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def review_cart(cart: Cart, catalog: Catalog) -> CheckoutReview:
+    """Check every cart line against ``catalog`` (see :class:`CheckoutReview`)."""
+    lines: list[OrderLine] = []
+    out_of_stock: list[Item] = []
+    discontinued: list[CartLine] = []
+    changes: list[PriceChange] = []
+    for line in cart.lines:
+        item = catalog.get(line.item_id)
+        if item is None:
+            discontinued.append(line)
+            continue
+        if not item.in_stock:
+            out_of_stock.append(item)
+            continue
+        lines.append(_order_line(line, item))
+        seen = line.price_seen
+        if seen is not None and seen.currency == item.price.currency and seen != item.price:
+            changes.append(PriceChange(item, seen))
+    return CheckoutReview(
+        lines=tuple(lines),
+        currency=catalog.currency,
+        out_of_stock=tuple(out_of_stock),
+        discontinued=tuple(discontinued),
+        price_changes=tuple(changes),
+    )
+
+
+def _order_line(line: CartLine, item: Item) -> OrderLine:
+    # Carts are checked when read back; this keeps a cart built in code honest too,
+    # so nothing negative ever gets into an order.
+    problem = quantity_problem(line.quantity)
+    if problem is not None:
+        raise InvalidQuantity(f"The cart line for {item.id} cannot be ordered: {problem}.")
+    if item.price.cents < 0:
+        raise ConfigError(
+            f"The catalog gives {item.id} a negative price. Fix its price in the shop's catalog."
+        )
+    return OrderLine(item.id, item.name, line.quantity, item.price.cents)
+
+
 def order_from_cart(
     cart: Cart,
     *,
@@ -248,32 +394,37 @@ def order_from_cart(
     now: datetime,
     request_id: str,
     pickup_minutes: int,
+    hours: OpeningHours | None = None,
+    zone: tzinfo | None = None,
+    api_region: str = "",
 ) -> Order:
-    """Price a cart at today's prices. Lines whose item left the catalog are dropped."""
-    lines = []
-    for line in cart.lines:
-        item = catalog.get(line.item_id)
-        if item is None:
-            continue
-        # Carts are checked when read back; this keeps a cart built in code honest too,
-        # so nothing negative ever gets into an order.
-        problem = quantity_problem(line.quantity)
-        if problem is not None:
-            raise InvalidQuantity(f"The cart line for {item.id} cannot be ordered: {problem}.")
-        if item.price.cents < 0:
-            raise ConfigError(
-                f"The catalog gives {item.id} a negative price. Fix skill/data/catalog.json."
-            )
-        lines.append(OrderLine(item.id, item.name, line.quantity, item.price.cents))
+    """Price a cart at today's prices. Lines whose item left the catalog, or is out of
+    stock today, are dropped (the skill names them before it asks to confirm).
+
+    The pickup time is ``pickup_minutes`` from ``now`` or, with the shop's ``hours``
+    (in time zone ``zone``), from the next time the shop is open long enough to
+    prepare the order. It is stored in ``now``'s time zone (UTC); speech and receipts
+    say it in the shop's.
+    """
+    lines = tuple(
+        _order_line(line, item)
+        for line in cart.lines
+        if (item := catalog.get(line.item_id)) is not None and item.in_stock
+    )
     if not lines:
         raise EmptyCart("The cart is empty, so there is nothing to check out.")
+    if hours is None or zone is None:
+        pickup_at = now + timedelta(minutes=pickup_minutes)
+    else:
+        pickup_at = hours.next_pickup(now, pickup_minutes, zone).ready_at.astimezone(now.tzinfo)
     return Order(
         number=number,
         user_id=user_id,
-        lines=tuple(lines),
+        lines=lines,
         currency=catalog.currency,
         created_at=now,
         locale=catalog.locale,
         request_id=request_id,
-        pickup_at=now + timedelta(minutes=pickup_minutes),
+        pickup_at=pickup_at,
+        api_region=api_region if api_region in API_REGIONS else "",
     )

@@ -1,15 +1,17 @@
 """What every handler shares: the services it may use and a per-request :class:`Turn`.
 
 Handlers get their dependencies through :class:`Services` at build time; none
-reads a global. A :class:`Turn` wraps one request: locale, messages, catalog,
-the (untrusted) session attributes and helpers that always set
-``shouldEndSession`` on purpose.
+reads a global. A :class:`Turn` wraps one request: locale, messages, catalog (the
+shop's, through :class:`~skill.catalog_source.CatalogSource`), the (untrusted)
+session attributes and helpers that always set ``shouldEndSession`` on purpose.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -17,7 +19,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Intent, Response, Slot
 
 from skill.config import Settings
-from skill.data import catalog_for
+from skill.domain.cart import MAX_PER_LINE
 from skill.domain.catalog import Catalog, Item
 from skill.domain.money import Money
 from skill.errors import InvalidQuantity, UnknownItem
@@ -29,20 +31,33 @@ from skill.store.base import Store
 if TYPE_CHECKING:
     from ask_sdk_model.ui import Card
 
+    from skill.catalog_source import CatalogSource
+    from skill.domain.hours import OpeningHours
+
 ER_MATCH = "ER_SUCCESS_MATCH"
+#: Beside "pending" while the checkout question is open: a fingerprint of the answer
+#: the customer is asked to confirm (skill.domain.orders.CheckoutReview.quote).
+QUOTE_KEY = "checkout_quote"
 #: The session attributes the skill writes; anything else a client sends back is dropped.
-SESSION_KEYS = ("pending", "last_spoken", "asked_name_permission")
+SESSION_KEYS = ("pending", QUOTE_KEY, "last_spoken", "asked_name_permission")
 MAX_SESSION_BYTES = 12 * 1024
-PENDING_KINDS = frozenset({"checkout", "clear", "add", "checkout_offer"})
+PENDING_KINDS = frozenset({"checkout", "clear", "add", "alternative", "checkout_offer"})
+_QUOTE = re.compile(r"[0-9a-f]{16}")
+_QUANTITY = re.compile(r"[0-9]{1,2}")
 _MAX_SLOT_CHARS = 200
 _MAX_SLOT_NAME = 64
 _MAX_SLOTS = 16
 
 
+def capitalized(text: str) -> str:
+    """``oat milk`` -> ``Oat milk`` at the start of a sentence (German nouns already are)."""
+    return text[:1].upper() + text[1:]
+
+
 class Services:
     """What handlers may use, given once at build time (no globals)."""
 
-    __slots__ = ("clock", "profile", "settings", "store")
+    __slots__ = ("catalogs", "clock", "profile", "settings", "store")
 
     def __init__(
         self,
@@ -51,11 +66,13 @@ class Services:
         store: Store,
         profile: NameLookup,
         clock: Callable[[], datetime],
+        catalogs: CatalogSource,
     ) -> None:
         self.settings = settings
         self.store = store
         self.profile = profile
         self.clock = clock
+        self.catalogs = catalogs
 
 
 class Turn:
@@ -68,7 +85,6 @@ class Turn:
         self.request = self.envelope.request
         self.locale: str = self.request.locale or "en-US"
         self.msg: Messages = messages_for(self.locale)
-        self.catalog: Catalog = catalog_for(self.msg.locale)
         self.session: dict[str, Any] = {}
         if self.envelope.session is not None:  # out-of-session requests have none
             attrs = handler_input.attributes_manager.session_attributes
@@ -76,6 +92,21 @@ class Turn:
                 self.session = attrs
             else:
                 handler_input.attributes_manager.session_attributes = self.session
+
+    # -- the shop --------------------------------------------------------------
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The shop's catalog for this locale, read once per request (lazily: requests
+        that never look at it, such as SessionEndedRequest, never read it)."""
+        return self.services.catalogs.catalog_for(self.msg.locale)
+
+    @cached_property
+    def hours(self) -> OpeningHours:
+        return self.services.catalogs.hours()
+
+    @property
+    def zone(self) -> tzinfo:
+        return self.services.settings.zone
 
     # -- identity ------------------------------------------------------------
     @property
@@ -101,18 +132,41 @@ class Turn:
         raw = self.session.get("pending")
         if not isinstance(raw, dict) or raw.get("kind") not in PENDING_KINDS:
             return None
-        if raw["kind"] == "add":
+        kind = str(raw["kind"])
+        if kind in ("add", "alternative"):
             item = raw.get("item")
             if not isinstance(item, str) or item not in self.catalog:
                 return None
-            return {"kind": "add", "item": item}
-        return {"kind": str(raw["kind"])}
+            pending = {"kind": kind, "item": item}
+            quantity = raw.get("quantity")
+            if (
+                isinstance(quantity, str)
+                and _QUANTITY.fullmatch(quantity)
+                and 1 <= int(quantity) <= MAX_PER_LINE
+            ):
+                pending["quantity"] = quantity
+            return pending
+        return {"kind": kind}
 
-    def set_pending(self, kind: str, **data: str) -> None:
+    @property
+    def quote(self) -> str | None:
+        """The fingerprint of the checkout answer pending, if the question was asked."""
+        raw = self.session.get(QUOTE_KEY)
+        pending = self.session.get("pending")
+        if not isinstance(pending, dict) or pending.get("kind") != "checkout":
+            return None
+        return raw if isinstance(raw, str) and _QUOTE.fullmatch(raw) else None
+
+    def set_pending(self, kind: str, *, quote: str | None = None, **data: str) -> None:
         self.session["pending"] = {"kind": kind, **data}
+        if quote is not None:
+            self.session[QUOTE_KEY] = quote
+        else:
+            self.session.pop(QUOTE_KEY, None)
 
     def clear_pending(self) -> None:
         self.session.pop("pending", None)
+        self.session.pop(QUOTE_KEY, None)
 
     # -- slots ---------------------------------------------------------------
     @property
@@ -139,22 +193,32 @@ class Turn:
         """The catalog item a slot names; None if the slot is empty.
 
         Uses entity resolution when Alexa matched an id, else matches the
-        spoken value against names and synonyms. Raises UnknownItem otherwise.
+        spoken value against names and synonyms. Raises UnknownItem otherwise,
+        also for an id Alexa still resolves (its model lags the shop's catalog)
+        that the catalog no longer has. Out-of-stock items are returned: the
+        caller says they are out of stock.
         """
         slot = self.slot(name)
         resolutions = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+        resolved_name: str | None = None
         for authority in resolutions or ():
             status = getattr(getattr(authority, "status", None), "code", None)
             code = getattr(status, "value", status)
             if code != ER_MATCH:
                 continue
             for wrapper in authority.values or ():
-                item_id = getattr(getattr(wrapper, "value", None), "id", None)
+                value = getattr(wrapper, "value", None)
+                item_id = getattr(value, "id", None)
                 item = self.catalog.get(item_id) if isinstance(item_id, str) else None
                 if item is not None:
                     return item
+                label = getattr(value, "name", None)
+                if resolved_name is None and isinstance(label, str) and label.strip():
+                    resolved_name = label.strip()[:_MAX_SLOT_CHARS]
         spoken = self.slot_text(name)
         if spoken is None:
+            if resolved_name is not None:
+                raise UnknownItem(resolved_name)
             return None
         item = self.catalog.find(spoken)
         if item is None:

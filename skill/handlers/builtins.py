@@ -30,20 +30,21 @@ class YesHandler(ShopHandler):
     keeps_pending = True
 
     def respond(self, turn: Turn) -> Response:
-        pending = turn.pending
+        pending, quote = turn.pending, turn.quote
         turn.clear_pending()
         if pending is None:
             return turn.ask(turn.msg("yes_nothing_pending"), turn.msg("reprompt_generic"))
         kind = pending["kind"]
         if kind == "checkout":
-            return place_order(turn)
+            return place_order(turn, quote)
         if kind == "checkout_offer":
             return ask_to_confirm(turn)
         if kind == "clear":
             return clear_confirmed(turn)
         item = turn.catalog.get(pending["item"])
         assert item is not None  # Turn.pending only accepts catalog ids
-        return add_to_cart(turn, item, 1)
+        # add_to_cart checks the stock again: the offer may have sold out since.
+        return add_to_cart(turn, item, int(pending.get("quantity", "1")))
 
 
 class NoHandler(ShopHandler):
@@ -55,7 +56,7 @@ class NoHandler(ShopHandler):
         turn.clear_pending()
         if pending is not None and pending["kind"] == "checkout":
             return turn.ask(turn.msg("checkout_kept"), turn.msg("reprompt_generic"))
-        if pending is not None and pending["kind"] == "clear":
+        if pending is not None and pending["kind"] in ("clear", "alternative"):
             return turn.ask(turn.msg("clear_kept"), turn.msg("reprompt_generic"))
         return turn.ask(turn.msg("no_nothing_pending"), turn.msg("reprompt_generic"))
 
@@ -74,6 +75,11 @@ class HelpHandler(ShopHandler):
 
     def respond(self, turn: Turn) -> Response:
         pending = turn.pending
+        if pending is not None and pending["kind"] == "alternative":
+            item = turn.catalog.get(pending["item"])
+            assert item is not None  # Turn.pending only accepts catalog ids
+            question = turn.msg("offer_alternative_reprompt", alternative=item.name)
+            return turn.ask(turn.msg("help_pending", question=question), question)
         if pending is not None:
             question = turn.msg(_PENDING_QUESTION[pending["kind"]])
             return turn.ask(turn.msg("help_pending", question=question), question)

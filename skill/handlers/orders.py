@@ -31,38 +31,67 @@ class ReorderHandler(ShopHandler):
         order = turn.store.last_order(turn.user_id)
         if order is None:
             return turn.ask(turn.msg("last_order_none"), turn.msg("ask_item"))
+        catalog = turn.catalog
+        # What can't come back today: no longer sold (named as on the order), or out of stock.
+        discontinued = [ln.name for ln in order.lines if ln.item_id not in catalog]
+        out_of_stock = [
+            item.name
+            for ln in order.lines
+            if (item := catalog.get(ln.item_id)) is not None and not item.in_stock
+        ]
+        available = [
+            (item, ln.quantity)
+            for ln in order.lines
+            if (item := catalog.get(ln.item_id)) is not None and item.in_stock
+        ]
+        notes = []
+        if discontinued:
+            notes.append(
+                turn.msg(
+                    "reorder_discontinued", len(discontinued), items=turn.msg.join(discontinued)
+                )
+            )
+        if out_of_stock:
+            notes.append(
+                turn.msg(
+                    "reorder_out_of_stock", len(out_of_stock), items=turn.msg.join(out_of_stock)
+                )
+            )
+        if not available:
+            speech = " ".join([*notes, turn.msg("reorder_nothing", number=order.number)])
+            return turn.ask(speech, turn.msg("ask_item"))
         capped = False
         added: int | None = None  # stays None when the store replays this request
 
         def change(cart: Cart) -> Cart:
             nonlocal capped, added
             capped, added = False, 0
-            for line in order.lines:
-                if line.item_id not in turn.catalog:
-                    continue
-                room = MAX_PER_LINE - cart.quantity_of(line.item_id)
-                quantity = min(room, line.quantity)
-                capped = capped or quantity < line.quantity
+            for item, wanted in available:
+                room = MAX_PER_LINE - cart.quantity_of(item.id)
+                quantity = min(room, wanted)
+                capped = capped or quantity < wanted
                 if quantity > 0:
-                    cart = cart.add(line.item_id, quantity)
+                    # Today's price and name: the cart always holds items, not old prices.
+                    cart = cart.add(item.id, quantity, price=item.price, name=item.name)
                     added += quantity
             return cart
 
         cart = turn.store.update_cart(turn.user_id, change, request_id=turn.request_id)
         if added is None:
             # A redelivery of a reorder already made: the order's items are back already.
-            added = sum(ln.quantity for ln in order.lines if ln.item_id in turn.catalog)
-        # Re-priced at today's prices: the cart always holds items, not prices.
+            added = sum(quantity for _item, quantity in available)
         speech = turn.msg(
             "reorder_done",
             count=added,
             number=order.number,
-            total=turn.say(cart.total(turn.catalog)),
+            total=turn.say(cart.total(catalog)),
         )
-        if order.currency != turn.catalog.currency:
+        if order.currency != catalog.currency:
             # Ordered in another market: say plainly that these are local prices now.
             speech = f"{turn.msg('reorder_repriced')} {speech}"
         if capped:
             speech = f"{turn.msg('reorder_capped', limit=MAX_PER_LINE)} {speech}"
+        if notes:
+            speech = " ".join([*notes, speech])
         turn.set_pending("checkout_offer")
         return turn.ask(speech, turn.msg("reorder_reprompt"))

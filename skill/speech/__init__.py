@@ -2,11 +2,19 @@
 
 Catalogs are JSON files in ``skill/speech/locales`` and are loaded once per
 process (:func:`messages_for`), never per request.
+
+Times and dates are data too: each catalog gives CLDR-style patterns (``time``:
+``h:mm a`` says "8:20 AM", ``H:mm 'Uhr'`` says "8:20 Uhr"; ``time_on_the_hour``
+drops ":00"; ``date``: ``EEEE, d. MMMM``), the day-period words (``time_am``,
+``time_pm``) and the names of ``weekdays`` and ``months``. :meth:`Messages.time`
+and :meth:`Messages.date` read them; the caller converts to the shop's time zone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import string
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -21,6 +29,10 @@ from skill.errors import ConfigError
 _LOCALES = Path(__file__).parent / "locales"
 
 __all__ = ["Messages", "available_locales", "messages_for", "placeholders", "plural_category"]
+
+# The pattern letters the catalogs use (a subset of CLDR's), and 'quoted literals'.
+_PATTERN = re.compile(r"'([^']*)'|(EEEE|MMMM|HH|H|hh|h|mm|a|dd|d)")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def plural_category(language: str, count: int) -> str:
@@ -54,13 +66,49 @@ class Messages:
             entry = entry[plural_category(self.language, count)]
         return str(entry).format(count=count, **params)
 
+    def time(self, moment: dt.datetime) -> str:
+        """A clock time in this locale's words: "8:20 AM", "8:20", "8:20 Uhr" ("8 Uhr")."""
+        key = "time_on_the_hour" if moment.minute == 0 else "time"
+        return self._pattern(str(self._table[key]), moment)
+
+    def date(self, day: dt.date) -> str:
+        """A date in this locale's words: "Friday, November 27", "Freitag, 27. November"."""
+        return self._pattern(str(self._table["date"]), day)
+
+    def weekday(self, day: dt.date) -> str:
+        """The day's name: "Monday", "Montag"."""
+        return str(self._table["weekdays"][_WEEKDAYS[day.weekday()]])
+
+    def _pattern(self, pattern: str, moment: dt.date) -> str:
+        def field(match: re.Match[str]) -> str:
+            literal, letters = match.groups()
+            if literal is not None:
+                return literal
+            if letters == "EEEE":
+                return self.weekday(moment)
+            if letters == "MMMM":
+                return str(self._table["months"][str(moment.month)])
+            if letters in ("d", "dd"):
+                return f"{moment.day:0{len(letters)}d}"
+            assert isinstance(moment, dt.datetime)  # the time letters need a time
+            if letters in ("H", "HH"):
+                return f"{moment.hour:0{len(letters)}d}"
+            if letters in ("h", "hh"):
+                return f"{(moment.hour % 12) or 12:0{len(letters)}d}"
+            if letters == "mm":
+                return f"{moment.minute:02d}"
+            return str(self._table["time_am" if moment.hour < 12 else "time_pm"])
+
+        return _PATTERN.sub(field, pattern)
+
     def join(self, parts: Sequence[str]) -> str:
-        """``a``, ``a and b``, ``a, b, and c`` (the serial comma reads better aloud)."""
+        """``a``, ``a and b``, ``a, b, and c``: the last joint is the catalog's ``list_last``
+        (English keeps the serial comma, which reads better aloud; German has none)."""
         if len(parts) <= 1:
             return "".join(parts)
         if len(parts) == 2:
             return f"{parts[0]} {self('list_and')} {parts[1]}"
-        return f"{', '.join(parts[:-1])}, {self('list_and')} {parts[-1]}"
+        return self("list_last", rest=", ".join(parts[:-1]), last=parts[-1])
 
 
 @cache

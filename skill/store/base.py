@@ -1,8 +1,9 @@
 """The one storage interface the handlers use.
 
 A store holds, for one shop: each user's cart, each user's orders, the shop's
-order list and counter, and the record of which checkout request made which
-order (for idempotency). Implementations: memory, SQLite, DynamoDB.
+order list and counter, the record of which checkout request made which
+order (for idempotency), and the shop's catalog document (items, prices, stock and
+opening hours: :mod:`skill.domain.catalog`). Implementations: memory, SQLite, DynamoDB.
 
 What every implementation guarantees, and the contract tests
 (tests/store/test_contract.py) check:
@@ -27,6 +28,20 @@ What every implementation guarantees, and the contract tests
   unreadable (bad JSON, a quantity of -5, an unknown status) raises
   :class:`~skill.errors.CorruptRecord`, a :class:`~skill.errors.StoreError`: the user
   hears the storage apology and the record stays as it was for the shop to inspect.
+* **The catalog is one document, changed atomically.** :meth:`Store.update_catalog`
+  applies a function to the stored document as one read-modify-write (concurrent
+  price changes all land) and bumps its ``version``; every document written is
+  checked by :func:`skill.domain.catalog.check_document` first (a broken one raises
+  :class:`~skill.domain.catalog.InvalidCatalog` and writes nothing) and stored in its
+  :func:`~skill.domain.catalog.canonical` form; one read back that breaks the rules
+  is a :class:`~skill.errors.CorruptRecord`. :meth:`Store.seed_catalog` writes only
+  when the shop has none.
+* **A checkout sees the catalog it commits against.** :meth:`Store.place_order` reads
+  the catalog in the same transaction as the cart and hands it to the order factory,
+  and commits only if the catalog is unchanged at commit time (SQLite and memory:
+  the same write lock; DynamoDB: a ConditionCheck on the catalog's version, retried
+  on conflict). So a checkout racing a stock or price change is either placed before
+  the change, or built from the changed catalog; never from a stale one.
 * **Order status follows one rule**, :func:`skill.domain.orders.check_status_change`
   (through ``Order.with_status``): a refused change, including asking for the
   status the order already has, raises :class:`~skill.errors.InvalidStatusChange`
@@ -54,8 +69,9 @@ Every failure of the underlying database surfaces as :class:`~skill.errors.Store
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.domain.cart import Cart
 
@@ -63,9 +79,15 @@ if TYPE_CHECKING:
     from skill.domain.orders import Order, OrderStatus
 
 CartChange = Callable[[Cart], Cart]
-# Given the cart being checked out and the order number reserved for it,
-# build the order (pure). It raises EmptyCart when there is nothing to order.
-OrderFactory = Callable[[Cart, int], "Order"]
+# Given the cart being checked out, the order number reserved for it, and the shop's
+# catalog document as read in the same transaction (None when the shop has none;
+# read-only: a store may hand the same object to several checkouts), build the order
+# (pure). It raises EmptyCart when there is nothing to order, and may raise any
+# DomainError to abort (nothing is written).
+OrderFactory = Callable[[Cart, int, "dict[str, Any] | None"], "Order"]
+# Given a deep copy of the shop's catalog document ({} when it has none), return the
+# new document (pure). It may raise a DomainError or ConfigError to abort.
+CatalogChange = Callable[[dict[str, Any]], dict[str, Any]]
 
 #: How many applied request ids a cart record remembers.
 RECENT_REQUEST_IDS = 16
@@ -105,8 +127,79 @@ class Store(Protocol):
         """Move an order along; InvalidStatusChange (nothing written) if the rule refuses."""
         ...
 
+    def get_catalog(self) -> dict[str, Any] | None:
+        """The shop's catalog document with its ``version``, or None when it has none.
+
+        CorruptRecord when the stored document is unreadable or breaks the rules.
+        """
+        ...
+
+    def update_catalog(self, change: CatalogChange) -> dict[str, Any]:
+        """Apply ``change`` to the catalog atomically and return the stored document.
+
+        ``change`` gets a deep copy of the document (``{}`` when the shop has none)
+        and returns the new one; its ``version`` is ignored: the store sets it to the
+        stored version + 1 (1 for the first). A result equal to the current document
+        writes nothing and keeps the version. A result that breaks the rules raises
+        InvalidCatalog; exceptions raised by ``change`` propagate. Either way nothing
+        is written.
+        """
+        ...
+
+    def seed_catalog(self, doc: dict[str, Any]) -> bool:
+        """Store ``doc`` (checked, as version 1) only if the shop has no catalog yet.
+
+        Returns whether it was written. Never replaces a catalog, even a damaged one.
+        """
+        ...
+
     def ping(self) -> None:
         """Raise StoreError if the store cannot be reached. Cheap; used by health checks."""
         ...
 
     def close(self) -> None: ...
+
+
+# -- helpers the stores share for the catalog ------------------------------------------
+def catalog_to_store(doc: Any) -> dict[str, Any]:
+    """The body a store writes for ``doc``: checked (InvalidCatalog if it breaks the
+    rules, nothing written), in canonical form, without ``version`` (the store keeps
+    the version beside the body)."""
+    from skill.domain.catalog import canonical, check
+
+    if isinstance(doc, dict):
+        doc = {key: value for key, value in doc.items() if key != "version"}
+    check(doc)
+    return canonical(doc)
+
+
+def catalog_json(body: dict[str, Any]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def catalog_from_store(body: Any, version: Any, *, checked: str | None = None) -> dict[str, Any]:
+    """The document for a stored body (JSON text, or the parsed body) and version.
+
+    Raises ValueError with a short description of the damage (the store turns it
+    into a CorruptRecord in its own words). ``checked`` is JSON text already found
+    good: a body equal to it is not checked again.
+    """
+    from skill.domain.catalog import check_document, describe
+
+    if type(version) is not int or version < 1:
+        raise ValueError(f"its version {version!r} is not a whole number of 1 or more.")
+    text = body if isinstance(body, str) else None
+    if text is not None:
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError("it is not valid JSON.") from exc
+    if not isinstance(body, dict) or "version" in body:
+        raise ValueError("it is not a catalog document.")
+    if text is None or text != checked:
+        problems = check_document(body)
+        if problems:
+            first = problems[0]
+            raise ValueError(f"{describe(body, first.path)}: {first.message}")
+    body["version"] = version
+    return body

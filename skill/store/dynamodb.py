@@ -16,6 +16,9 @@ to ten digits so that the sort key orders like the number::
     USER#<shop>#<user>          CART               lines (JSON string), version (N),
                                                    last_order (N), recent_writes (L), updated_at
     SHOP#<shop>                 COUNTER            value (N): the last order number issued
+    SHOP#<shop>                 CATALOG            body (the catalog document as JSON, without
+                                                   its version), version (N), updated_at,
+                                                   write_token (the writing attempt's)
     SHOP#<shop>                 ORDER#<n>          number, user_id, status, created_at,
                                                    body (Order.to_data() as JSON),
                                                    write_token (the checkout attempt's)
@@ -32,13 +35,22 @@ to ten digits so that the sort key orders like the number::
 * **The last order of a user** is a pointer, ``last_order`` on the user's cart item,
   set by the checkout transaction. A GetItem on it is strongly consistent ("where
   is my order?" right after checkout finds it), which a GSI would not be.
+* **The catalog** is one item, changed like a cart: read (consistent), apply the
+  pure change, put with ``version = :read`` (``attribute_not_exists`` for the first),
+  retry on conflict; the put carries a random ``write_token``, which the re-read
+  after a lost reply looks for. A document is at most :data:`MAX_CATALOG_BYTES` of
+  JSON (an item holds 400 KB).
 * **Checkout** is one ``TransactWriteItems``: put the order (``attribute_not_exists``),
   empty the cart and set ``last_order`` (``version = :read``), bump the counter
-  (``value = :read``, or ``attribute_not_exists`` for order :data:`FIRST_ORDER_NUMBER`)
-  and, when there is a request id, put the request record (``attribute_not_exists``).
-  All or nothing. Before it, one ``TransactGetItems`` reads the cart, the counter
-  and the request record; a request record found there returns its order (the
-  idempotent replay). When the transaction is cancelled by a condition or a
+  (``value = :read``, or ``attribute_not_exists`` for order :data:`FIRST_ORDER_NUMBER`),
+  check that the catalog is still the one the order was built from (a
+  ``ConditionCheck``: ``version = :read``, or ``attribute_not_exists``) and, when
+  there is a request id, put the request record (``attribute_not_exists``).
+  All or nothing. Before it, one ``TransactGetItems`` reads the cart, the counter,
+  the catalog and the request record; a request record found there returns its
+  order (the idempotent replay). The order factory gets that catalog, so a price
+  or stock change that commits meanwhile cancels the transaction and the order is
+  built again from the new catalog. When the transaction is cancelled by a condition or a
   conflict, the loop reads again: then the request record (same request id,
   another thread won) returns that order, an order carrying this call's own
   random ``write_token`` (botocore's retry of a transaction that had committed)
@@ -156,6 +168,11 @@ that loses, cuts, corrupts and trickles moto's replies:
   retries, not for a redelivery.
 * **A checkout places at most one order per (user, request id)**, and at most one
   per cart emptied: a duplicate without a request id finds the cart empty.
+* **A checkout never commits against a catalog it did not read.** The catalog's
+  version is a ConditionCheck of the checkout transaction; a price or stock change
+  that lands meanwhile cancels it, and the order is built again from the new catalog.
+  A catalog change is conditional on the version it read, so concurrent changes
+  never overwrite each other.
 * **A lost reply to a write is confirmed, not guessed.** When a write's reply is
   lost (timeout, connection closed, damaged reply, deadline), or its failure came
   after botocore had retried it, the store re-reads once, consistently, in the
@@ -211,7 +228,15 @@ from skill.errors import (
     OrderNotFound,
     StoreError,
 )
-from skill.store.base import RECENT_REQUEST_IDS, CartChange, OrderFactory
+from skill.store.base import (
+    RECENT_REQUEST_IDS,
+    CartChange,
+    CatalogChange,
+    OrderFactory,
+    catalog_from_store,
+    catalog_json,
+    catalog_to_store,
+)
 
 __all__ = ["DynamoDBClient", "DynamoDBStore", "create_table", "new_client"]
 
@@ -235,6 +260,9 @@ _BACKOFF_BASE_S = 0.01
 _BACKOFF_CAP_S = 0.1
 _LOCK_STRIPES = 64
 REQUEST_TTL_S = 24 * 60 * 60
+#: The largest catalog document (JSON, UTF-8) the store writes; a DynamoDB item holds
+#: 400 KB with its keys and attributes.
+MAX_CATALOG_BYTES = 350_000
 _HOOK_ID = "cornershop-dynamodb"
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
@@ -393,6 +421,10 @@ class DynamoDBStore:
         # spend most of their attempts losing to each other.
         self._stripes = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._checkout_lock = threading.RLock()
+        self._catalog_lock = threading.RLock()
+        # The last catalog body found good (its text, and the document it parsed to):
+        # a checkout reading the same text again reuses it, parsing nothing.
+        self._catalog_seen: tuple[str, dict[str, Any]] | None = None
         self._pool_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         _install_hooks(client)
@@ -429,6 +461,9 @@ class DynamoDBStore:
 
     def _counter_key(self) -> Item:
         return _key(f"SHOP#{self.shop_id}", "COUNTER")
+
+    def _catalog_key(self) -> Item:
+        return _key(f"SHOP#{self.shop_id}", "CATALOG")
 
     def _order_key(self, number: int) -> Item:
         return _key(f"SHOP#{self.shop_id}", f"ORDER#{number:010d}")
@@ -515,8 +550,9 @@ class DynamoDBStore:
     def _place_order(self, user_id: str, request_id: str, make_order: OrderFactory) -> Order:
         cart_key = self._cart_key(user_id)
         counter_key = self._counter_key()
+        catalog_key = self._catalog_key()
         request_key = self._request_key(user_id, request_id) if request_id else None
-        keys = [cart_key, counter_key] + ([request_key] if request_key else [])
+        keys = [cart_key, counter_key, catalog_key] + ([request_key] if request_key else [])
         # Attempts that may have committed: order number -> (order, its write token).
         sent: dict[int, tuple[Order, str]] = {}
         for _ in self._attempts("check out"):
@@ -524,8 +560,8 @@ class DynamoDBStore:
                 items = self._transact_get(keys, "check out")
             except _Conflict:
                 continue
-            cart_item, counter = items[0], items[1]
-            done = items[2] if request_key else None
+            cart_item, counter, catalog_item = items[0], items[1], items[2]
+            done = items[3] if request_key else None
             if done is not None:
                 return self._replay(done, user_id)
             last_order = self._number(cart_item, "last_order", "a cart")
@@ -540,17 +576,17 @@ class DynamoDBStore:
                 raise EmptyCart("The cart is empty, so there is nothing to check out.")
             version = self._number(cart_item, "version", "a cart")
             last = self._number(counter, "value", "the order counter")
-            order = make_order(cart, FIRST_ORDER_NUMBER if last is None else last + 1)
+            catalog = self._catalog_of(catalog_item, shared=True)
+            order = make_order(cart, FIRST_ORDER_NUMBER if last is None else last + 1, catalog)
             token = secrets.token_hex(8)
             sent[order.number] = (order, token)
+            writes = self._checkout_items(
+                order, token, user_id, request_key, cart_key, counter_key, version, last
+            )
+            # The catalog the order was built from must still be the stored one.
+            writes.insert(3, self._catalog_unchanged(catalog))
             try:
-                self._write(
-                    "transact_write_items",
-                    "check out",
-                    TransactItems=self._checkout_items(
-                        order, token, user_id, request_key, cart_key, counter_key, version, last
-                    ),
-                )
+                self._write("transact_write_items", "check out", TransactItems=writes)
             except _Conflict:
                 continue
             except _Unconfirmed as lost:
@@ -560,6 +596,16 @@ class DynamoDBStore:
                 raise lost.error from lost.error.__cause__
             return order
         raise AssertionError("unreachable: _attempts raises when it runs out")
+
+    def _catalog_unchanged(self, catalog: dict[str, Any] | None) -> Item:
+        check: Item = {"TableName": self.table, "Key": self._catalog_key()}
+        if catalog is None:
+            check["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            check["ConditionExpression"] = "#version = :read"
+            check["ExpressionAttributeNames"] = {"#version": "version"}
+            check["ExpressionAttributeValues"] = {":read": {"N": str(catalog["version"])}}
+        return {"ConditionCheck": check}
 
     def _replay(self, done: Item, user_id: str) -> Order:
         number = self._number(done, "order_number", "a checkout record")
@@ -726,6 +772,115 @@ class DynamoDBStore:
                 raise lost.error from lost.error.__cause__
             return new
         raise AssertionError("unreachable: _attempts raises when it runs out")
+
+    # -- the catalog -------------------------------------------------------------
+    def get_catalog(self) -> dict[str, Any] | None:
+        with self._budget():
+            return self._catalog_of(self._get(self._catalog_key(), "read the catalog"))
+
+    def update_catalog(self, change: CatalogChange) -> dict[str, Any]:
+        with self._budget(), self._locked(self._catalog_lock, "change the catalog"):
+            return self._update_catalog(change)
+
+    def _update_catalog(self, change: CatalogChange) -> dict[str, Any]:
+        key = self._catalog_key()
+        for _ in self._attempts("change the catalog"):
+            current = self._catalog_of(self._get(key, "read the catalog"))
+            body = catalog_to_store(change(json.loads(json.dumps(current or {}))))
+            version = current.pop("version") if current is not None else None
+            if body == current:
+                return {**body, "version": version}
+            token = secrets.token_hex(8)
+            try:
+                self._put_catalog(body, (version or 0) + 1, token, read=version)
+            except _Conflict:
+                continue
+            except _Unconfirmed as lost:
+                seen = self._confirming_read(key, "confirm a catalog change", lost)
+                if not _written_by(seen, token):
+                    raise lost.error from lost.error.__cause__
+            return {**body, "version": (version or 0) + 1}
+        raise AssertionError("unreachable: _attempts raises when it runs out")
+
+    def seed_catalog(self, doc: dict[str, Any]) -> bool:
+        body = catalog_to_store(doc)
+        with self._budget(), self._locked(self._catalog_lock, "seed the catalog"):
+            token = secrets.token_hex(8)
+            try:
+                self._put_catalog(body, 1, token, read=None)
+            except _Conflict:
+                return False  # the shop has a catalog already
+            except _Unconfirmed as lost:
+                seen = self._confirming_read(self._catalog_key(), "confirm the catalog", lost)
+                if seen is None:
+                    raise lost.error from lost.error.__cause__
+                return _written_by(seen, token)
+            return True
+
+    def _put_catalog(
+        self, body: dict[str, Any], version: int, token: str, *, read: int | None
+    ) -> None:
+        text = catalog_json(body)
+        size = len(text.encode("utf-8"))
+        if size > MAX_CATALOG_BYTES:
+            from skill.domain.catalog import CatalogError
+
+            raise CatalogError(
+                f"The catalog is {size // 1000} KB as JSON, more than the "
+                f"{MAX_CATALOG_BYTES // 1000} KB one DynamoDB item can hold here. Remove "
+                "items, synonyms or locales the shop does not use."
+            )
+        values: Item = {
+            ":body": {"S": text},
+            ":next": {"N": str(version)},
+            ":now": {"S": _now().isoformat()},
+            ":token": {"S": token},
+        }
+        if read is None:
+            condition = "attribute_not_exists(pk)"
+        else:
+            condition = "#version = :read"
+            values[":read"] = {"N": str(read)}
+        self._write(
+            "update_item",
+            "change the catalog",
+            TableName=self.table,
+            Key=self._catalog_key(),
+            UpdateExpression=(
+                "SET #body = :body, #version = :next, #updated = :now, #token = :token"
+            ),
+            ConditionExpression=condition,
+            ExpressionAttributeNames={
+                "#body": "body",
+                "#version": "version",
+                "#updated": "updated_at",
+                "#token": "write_token",
+            },
+            ExpressionAttributeValues=values,
+        )
+
+    def _catalog_of(
+        self, item: Mapping[str, Any] | None, *, shared: bool = False
+    ) -> dict[str, Any] | None:
+        """The catalog document in a catalog item, checked; None for no item.
+        ``shared=True`` may return the document of the last read when the stored text
+        is the same (read-only: the order factory's)."""
+        if item is None:
+            return None
+        seen = self._catalog_seen
+        try:
+            text = item["body"]["S"]
+            version = int(item["version"]["N"])
+            if shared and seen is not None and seen[0] == text and seen[1]["version"] == version:
+                return seen[1]
+            doc = catalog_from_store(text, version, checked=seen[0] if seen else None)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptRecord(self._damaged("the catalog")) from exc
+        if shared:
+            self._catalog_seen = (text, doc)
+        elif seen is None or seen[0] != text:
+            self._catalog_seen = (text, catalog_from_store(text, version, checked=text))
+        return doc
 
     # -- reading stored records ----------------------------------------------------
     def _cart_of(self, item: Mapping[str, Any] | None) -> Cart:

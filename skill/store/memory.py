@@ -8,19 +8,28 @@ record here as they do in SQLite or DynamoDB::
     _carts[user_id]                    = (Cart.to_data(), (request id, ...))  # last 16
     _orders[number]                    = (user_id, Order.to_data())
     _checkouts[(user_id, request_id)]  = order number
+    _catalog                           = (catalog body, version) or None
 
 One MemoryStore is one shop.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
 from skill.domain.cart import Cart
 from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderStatus
 from skill.errors import CorruptRecord, EmptyCart, OrderNotFound
-from skill.store.base import RECENT_REQUEST_IDS, CartChange, OrderFactory
+from skill.store.base import (
+    RECENT_REQUEST_IDS,
+    CartChange,
+    CatalogChange,
+    OrderFactory,
+    catalog_from_store,
+    catalog_to_store,
+)
 
 _NO_CART: tuple[Any, tuple[str, ...]] = ([], ())
 
@@ -32,6 +41,7 @@ class MemoryStore:
         self._orders: dict[int, tuple[str, Any]] = {}
         self._checkouts: dict[tuple[str, str], int] = {}
         self._next = FIRST_ORDER_NUMBER
+        self._catalog: tuple[Any, Any] | None = None
 
     def get_cart(self, user_id: str) -> Cart:
         with self._lock:
@@ -64,7 +74,8 @@ class MemoryStore:
             cart = Cart.from_data(lines)
             if cart.is_empty:
                 raise EmptyCart("The cart is empty, so there is nothing to check out.")
-            order = make_order(cart, self._next)
+            # Under the lock: no catalog change can land between this read and the order.
+            order = make_order(cart, self._next, self._read_catalog())
             self._next += 1
             self._orders[order.number] = (user_id, order.to_data())
             if request_id:
@@ -93,6 +104,41 @@ class MemoryStore:
             order = order.with_status(status)
             self._orders[number] = (order.user_id, order.to_data())
             return order
+
+    # -- the catalog -----------------------------------------------------------
+    def get_catalog(self) -> dict[str, Any] | None:
+        with self._lock:
+            return self._read_catalog()
+
+    def update_catalog(self, change: CatalogChange) -> dict[str, Any]:
+        with self._lock:
+            current = self._read_catalog()
+            body = catalog_to_store(change(copy.deepcopy(current) if current else {}))
+            if current is not None:
+                version = current.pop("version")
+                if body == current:
+                    return {**current, "version": version}
+            else:
+                version = 0
+            self._catalog = (body, version + 1)
+            return {**copy.deepcopy(body), "version": version + 1}
+
+    def seed_catalog(self, doc: dict[str, Any]) -> bool:
+        body = catalog_to_store(copy.deepcopy(doc))  # checked first, as every store does
+        with self._lock:
+            if self._catalog is not None:
+                return False
+            self._catalog = (body, 1)
+            return True
+
+    def _read_catalog(self) -> dict[str, Any] | None:
+        if self._catalog is None:
+            return None
+        body, version = self._catalog
+        try:
+            return catalog_from_store(copy.deepcopy(body), version)
+        except ValueError as exc:
+            raise CorruptRecord(f"The memory store's catalog cannot be used: {exc}") from exc
 
     def ping(self) -> None:
         return None

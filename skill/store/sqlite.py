@@ -1,6 +1,6 @@
 """The SQLite store: the default, for one machine.
 
-Schema version 1 (``PRAGMA user_version``), created by the first open that may
+Schema version 2 (``PRAGMA user_version``), created by the first open that may
 create (``cornershop store init``, or any open with ``create=True``)::
 
     carts(user_id TEXT PK, lines TEXT JSON, version INT, updated_at TEXT,
@@ -10,12 +10,17 @@ create (``cornershop store init``, or any open with ``create=True``)::
     counters(name TEXT PK, value INT)     -- "order_number"
     checkouts(user_id TEXT, request_id TEXT, order_number INT, created_at TEXT,
               PRIMARY KEY (user_id, request_id))
+    catalog(id INT PK CHECK (id = 1), version INT, body TEXT JSON, updated_at TEXT)
+                                          -- the shop's one catalog document (version 2)
 
-A database of version 0 (Corner Shop before ``user_version`` was set: no
-``carts.request_ids``, ``checkouts`` keyed by request id alone) is migrated on
-open, in one transaction: the column is added, and each checkout record gets the
-user of its order. Records of the old ``no-id:<user>`` fallback (checkouts that had
-no request id) are dropped: a checkout without a request id records nothing now.
+Older databases are migrated on open, in one transaction. Version 1 gains the
+empty ``catalog`` table (the shop has no catalog of its own until ``cornershop
+store init`` seeds it or one is imported; until then the skill serves the bundled
+demo catalog). Version 0 (Corner Shop before ``user_version`` was set: no
+``carts.request_ids``, ``checkouts`` keyed by request id alone) also gets the
+column, and each checkout record gets the user of its order. Records of the old
+``no-id:<user>`` fallback (checkouts that had no request id) are dropped: a
+checkout without a request id records nothing now.
 One database file holds one shop.
 
 Every write runs in ``BEGIN IMMEDIATE``, which takes SQLite's write lock before
@@ -66,7 +71,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from skill.domain.cart import Cart
 from skill.errors import CorruptRecord, EmptyCart, OrderNotFound, StoreError, StoreNotFound
 from skill.logs import get_logger
-from skill.store.base import RECENT_REQUEST_IDS, CartChange, OrderFactory
+from skill.store.base import (
+    RECENT_REQUEST_IDS,
+    CartChange,
+    CatalogChange,
+    OrderFactory,
+    catalog_from_store,
+    catalog_json,
+    catalog_to_store,
+)
 
 if TYPE_CHECKING:
     from skill.domain.orders import Order, OrderStatus
@@ -74,8 +87,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 FileId = tuple[int, int]
 
-SCHEMA_VERSION = 1
-TABLES = frozenset({"carts", "orders", "counters", "checkouts"})
+SCHEMA_VERSION = 2
+TABLES = frozenset({"carts", "orders", "counters", "checkouts", "catalog"})
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS carts ("
@@ -89,6 +102,10 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS checkouts ("
     " user_id TEXT NOT NULL, request_id TEXT NOT NULL, order_number INTEGER NOT NULL,"
     " created_at TEXT NOT NULL, PRIMARY KEY (user_id, request_id))",
+    # Version 2: the shop's catalog, one row.
+    "CREATE TABLE IF NOT EXISTS catalog ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL,"
+    " body TEXT NOT NULL, updated_at TEXT NOT NULL)",
 )
 # Version 0 -> 1: checkout records gain the user of their order.
 _MIGRATE_CHECKOUTS = (
@@ -136,6 +153,9 @@ class SQLiteStore:
         self._gone: str | None = None
         self._wal_settled = False
         self._gone_lock = threading.Lock()
+        # The last catalog body found good (its text, and the document it parsed to):
+        # a checkout reading the same text again reuses it, parsing nothing.
+        self._catalog_seen: tuple[str, dict[str, Any]] | None = None
         if not self._in_memory:
             if create:
                 try:
@@ -395,7 +415,9 @@ class SQLiteStore:
             if row is not None and type(row[0]) is not int:
                 raise self._damaged("the order counter", f"its value {row[0]!r} is not a number.")
             number = row[0] + 1 if row else FIRST_ORDER_NUMBER
-            order = make_order(cart, number)
+            # Read under the same write lock: no catalog change can commit before this
+            # order does, so the factory never builds it from a stale catalog.
+            order = make_order(cart, number, self._load_catalog(db, shared=True))
             db.execute(
                 "INSERT INTO counters(name, value) VALUES ('order_number', ?) "
                 "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
@@ -489,6 +511,63 @@ class SQLiteStore:
         if (order.number, order.user_id, order.status.value) != (number, user_id, status):
             raise self._damaged(what, "its columns and its body disagree.")
         return order
+
+    # -- the catalog -----------------------------------------------------------
+    def _load_catalog(
+        self, db: sqlite3.Connection, *, shared: bool = False
+    ) -> dict[str, Any] | None:
+        """The stored catalog, checked. ``shared=True`` may return the document of the
+        last read when the stored text is the same (read-only: the order factory's)."""
+        row = db.execute("SELECT version, body FROM catalog WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        seen = self._catalog_seen
+        if shared and seen is not None and seen[0] == row[1] and seen[1]["version"] == row[0]:
+            return seen[1]
+        try:
+            doc = catalog_from_store(row[1], row[0], checked=seen[0] if seen is not None else None)
+        except ValueError as exc:
+            raise self._damaged("the catalog", str(exc)) from exc
+        if shared:
+            self._catalog_seen = (row[1], doc)
+        elif seen is None or seen[0] != row[1]:
+            self._catalog_seen = (row[1], catalog_from_store(row[1], row[0], checked=row[1]))
+        return doc
+
+    def get_catalog(self) -> dict[str, Any] | None:
+        return self._read(self._load_catalog)
+
+    def update_catalog(self, change: CatalogChange) -> dict[str, Any]:
+        def apply(db: sqlite3.Connection) -> dict[str, Any]:
+            current = self._load_catalog(db)
+            body = catalog_to_store(change(json.loads(json.dumps(current or {}))))
+            version = current.pop("version") if current is not None else 0
+            if body == current:
+                return {**body, "version": version}
+            self._save_catalog(db, body, version + 1)
+            return {**body, "version": version + 1}
+
+        return self._guard_write(apply)
+
+    def seed_catalog(self, doc: dict[str, Any]) -> bool:
+        body = catalog_to_store(doc)
+
+        def apply(db: sqlite3.Connection) -> bool:
+            if db.execute("SELECT 1 FROM catalog WHERE id = 1").fetchone() is not None:
+                return False
+            self._save_catalog(db, body, 1)
+            return True
+
+        return self._guard_write(apply)
+
+    @staticmethod
+    def _save_catalog(db: sqlite3.Connection, body: dict[str, Any], version: int) -> None:
+        db.execute(
+            "INSERT INTO catalog(id, version, body, updated_at) VALUES (1, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET version = excluded.version, body = excluded.body,"
+            " updated_at = excluded.updated_at",
+            (version, catalog_json(body), _now()),
+        )
 
     # -- health --------------------------------------------------------------
     def ping(self) -> None:

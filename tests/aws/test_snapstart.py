@@ -211,16 +211,31 @@ def test_the_warm_up_requests_are_answered_validly_in_every_locale(
 ) -> None:
     # (A request the SDK could not read would get the apology, which warms another
     # path; each locale loads its own catalog and messages.)
-    for locale in available_locales():
-        can_fulfill, fallback = snapstart.warmup_events(locale, None)["handled"]
-        answer = adapter(can_fulfill, None)
+    # (before_snapshot sends them with the bundled catalog: the shop's is read after restore)
+    with adapter.skill.catalogs.offline():
+        answers = [
+            (locale, adapter(event, None))
+            for locale in available_locales()
+            for event in snapstart.warmup_events(locale, None)["handled"]
+        ]
+    assert watched.used == []
+    for _locale, answer in answers[0::2]:
         assert validate_response(answer, request_type="CanFulfillIntentRequest") == []
         assert answer["response"]["canFulfillIntent"]["canFulfill"] in {"YES", "NO"}
-        answer = adapter(fallback, None)
+    for locale, answer in answers[1::2]:
         assert validate_response(answer, request_type="IntentRequest") == []
         spoken = answer["response"]["outputSpeech"]["ssml"]
         assert escape(messages_for(locale)("fallback")) in spoken, (locale, spoken)
+
+
+def test_after_the_warm_up_the_next_request_reads_the_shops_catalog(
+    adapter: LambdaAdapter, watched: WatchedStore
+) -> None:
+    snapstart.before_snapshot(adapter)
     assert watched.used == []
+    can_fulfill, _ = snapstart.warmup_events("en-US", None)["handled"]
+    adapter(can_fulfill, None)
+    assert "get_catalog" in watched.used
 
 
 def test_warm_up_requests_carry_the_configured_skill_id(

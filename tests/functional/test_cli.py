@@ -84,12 +84,15 @@ def test_orders_lists_and_moves_orders_along(
 
 
 def test_model_check_passes_on_the_repo() -> None:
-    assert run("model", "check") == (0, "interaction models match the catalog and skill-package/\n")
+    assert run("model", "check", "--bundled") == (0, "interaction models match the catalog and skill-package/\n")
 
 
 def test_store_init_and_ping(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new' / 'shop.db'}"
-    assert run("store", "init", "--store", url) == (0, f"{url}: ready\n")
+    assert run("store", "init", "--store", url) == (
+        0,
+        f"{url}: ready\ncatalog: seeded with the bundled demo catalog (33 items, version 1)\n",
+    )
     assert (tmp_path / "new" / "shop.db").exists()
     assert run("store", "ping", "--store", url) == (0, f"{url}: reachable\n")
 

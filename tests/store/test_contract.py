@@ -1,7 +1,9 @@
 """The Store contract (skill/store/base.py), one suite for every backend.
 
 Each test runs on memory, SQLite (a file under tmp_path) and DynamoDB (boto3 over
-HTTP to a moto server on 127.0.0.1, a fresh table per test).
+HTTP to a moto server on 127.0.0.1, a fresh table per test): carts, checkout,
+orders, request ids, damaged records, and the shop's catalog document (seeding,
+atomic changes, concurrent price changes, and a checkout racing a stock change).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import Any, TypeVar
 import pytest
 from _servers import MotoDynamoDB
 
+from skill.data import catalog_document
 from skill.domain.cart import Cart
+from skill.domain.catalog import InvalidCatalog, canonical
 from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderLine, OrderStatus
 from skill.errors import (
     CorruptRecord,
+    DomainError,
     EmptyCart,
     InvalidStatusChange,
     ItemNotInCart,
@@ -51,9 +56,10 @@ def moto() -> Iterator[MotoDynamoDB]:
 class Backend:
     """Opens stores of one kind on the same data, and closes them all at the end.
 
-    ``damage_cart`` and ``damage_order`` write a raw record past the store, as a bad
-    disk, a bad migration or a hand edit would: the cart's stored lines (the JSON
-    text ``Cart.to_data()`` becomes) or an order's stored body (``Order.to_data()``).
+    ``damage_cart``, ``damage_order`` and ``damage_catalog`` write a raw record past the
+    store, as a bad disk, a bad migration or a hand edit would: the cart's stored lines
+    (the JSON text ``Cart.to_data()`` becomes), an order's stored body
+    (``Order.to_data()``), or the catalog's stored body (JSON) and version.
     """
 
     def __init__(
@@ -63,12 +69,14 @@ class Backend:
         *,
         damage_cart: Callable[[str, str], None],
         damage_order: Callable[[int, str], None],
+        damage_catalog: Callable[[str, int], None],
     ) -> None:
         self.name = name
         self._open = open_store
         self.opened: list[Store] = []
         self.damage_cart = damage_cart
         self.damage_order = damage_order
+        self.damage_catalog = damage_catalog
 
     def open(self) -> Store:
         store = self._open()
@@ -94,7 +102,16 @@ def _memory_backend() -> Backend:
         user_id = shared._orders[number][0]  # the record's key part, like SQLite's column
         shared._orders[number] = (user_id, _stored_form(body))
 
-    return Backend("memory", lambda: shared, damage_cart=damage_cart, damage_order=damage_order)
+    def damage_catalog(body: str, version: int) -> None:
+        shared._catalog = (_stored_form(body), version)
+
+    return Backend(
+        "memory",
+        lambda: shared,
+        damage_cart=damage_cart,
+        damage_order=damage_order,
+        damage_catalog=damage_catalog,
+    )
 
 
 def _sqlite_backend(path: Path) -> Backend:
@@ -114,8 +131,19 @@ def _sqlite_backend(path: Path) -> Backend:
     def damage_order(number: int, body: str) -> None:
         write("UPDATE orders SET body = ? WHERE number = ?", (body, number))
 
+    def damage_catalog(body: str, version: int) -> None:
+        write(
+            "INSERT OR REPLACE INTO catalog(id, version, body, updated_at)"
+            " VALUES (1, ?, ?, '2026-11-27T10:15:00+00:00')",
+            (version, body),
+        )
+
     return Backend(
-        "sqlite", lambda: SQLiteStore(path), damage_cart=damage_cart, damage_order=damage_order
+        "sqlite",
+        lambda: SQLiteStore(path),
+        damage_cart=damage_cart,
+        damage_order=damage_order,
+        damage_catalog=damage_catalog,
     )
 
 
@@ -141,11 +169,23 @@ def _dynamodb_backend(server: MotoDynamoDB, table: str) -> Backend:
             ExpressionAttributeValues={":body": {"S": body}},
         )
 
+    def damage_catalog(body: str, version: int) -> None:
+        server.client(patient=True).put_item(
+            TableName=table,
+            Item={
+                "pk": {"S": "SHOP#main"},
+                "sk": {"S": "CATALOG"},
+                "body": {"S": body},
+                "version": {"N": str(version)},
+            },
+        )
+
     return Backend(
         "dynamodb",
         lambda: DynamoDBStore(server.client(), table),
         damage_cart=damage_cart,
         damage_order=damage_order,
+        damage_catalog=damage_catalog,
     )
 
 
@@ -173,7 +213,14 @@ def store(backend: Backend) -> Store:
     return backend.open()
 
 
-def make_order(cart: Cart, number: int, *, user_id: str = ADA, request_id: str = "") -> Order:
+def make_order(
+    cart: Cart,
+    number: int,
+    catalog: dict[str, Any] | None = None,
+    *,
+    user_id: str = ADA,
+    request_id: str = "",
+) -> Order:
     """A pure order factory, as the checkout handler passes one: 1.00 per item."""
     if cart.is_empty:
         raise EmptyCart("The cart is empty, so there is nothing to check out.")
@@ -191,8 +238,13 @@ def make_order(cart: Cart, number: int, *, user_id: str = ADA, request_id: str =
     )
 
 
-def factory(user_id: str, request_id: str = "") -> Callable[[Cart, int], Order]:
-    return lambda cart, number: make_order(cart, number, user_id=user_id, request_id=request_id)
+Factory = Callable[[Cart, int, "dict[str, Any] | None"], Order]
+
+
+def factory(user_id: str, request_id: str = "") -> Factory:
+    return lambda cart, number, catalog: make_order(
+        cart, number, catalog, user_id=user_id, request_id=request_id
+    )
 
 
 def fill(store: Store, user_id: str, **lines: int) -> Cart:
@@ -340,7 +392,7 @@ def test_an_order_factory_that_refuses_writes_nothing(store: Store) -> None:
     # (every item has left the catalog)
     fill(store, ADA, apples=1)
 
-    def nothing_orderable(cart: Cart, number: int) -> Order:
+    def nothing_orderable(cart: Cart, number: int, catalog: dict[str, Any] | None) -> Order:
         raise EmptyCart("None of these items are sold any more.")
 
     # WHEN the user checks out
@@ -749,3 +801,362 @@ def test_data_survives_reopening_the_store(backend: Backend) -> None:
     assert again.place_order(ADA, "r1", factory(ADA, "r1")) == order
     assert again.update_cart(ADA, adding("bread", 1), request_id="add-1").quantity_of("bread") == 1
     assert again.place_order(ADA, "r2", factory(ADA, "r2")).number == 1002
+
+
+# -- the catalog -------------------------------------------------------------------
+DEMO = canonical(catalog_document())
+
+
+def demo() -> dict[str, Any]:
+    """A fresh copy of the bundled demo catalog, in canonical form."""
+    copy: dict[str, Any] = json.loads(json.dumps(DEMO))
+    return copy
+
+
+def item_of(doc: dict[str, Any], item_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(item for item in doc["items"] if item["id"] == item_id)
+    return found
+
+
+def set_price(item_id: str, market: str, cents: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def change(doc: dict[str, Any]) -> dict[str, Any]:
+        item_of(doc, item_id)["prices"][market] = cents
+        return doc
+
+    return change
+
+
+def set_stock(item_id: str, in_stock: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def change(doc: dict[str, Any]) -> dict[str, Any]:
+        item_of(doc, item_id)["in_stock"] = in_stock
+        return doc
+
+    return change
+
+
+def without_version(doc: dict[str, Any] | None) -> dict[str, Any]:
+    assert doc is not None
+    return {key: value for key, value in doc.items() if key != "version"}
+
+
+def test_a_new_shop_has_no_catalog(store: Store) -> None:
+    # GIVEN a store nobody has used / WHEN its catalog is read / THEN there is none
+    assert store.get_catalog() is None
+
+
+def test_seeding_writes_the_catalog_only_when_the_shop_has_none(store: Store) -> None:
+    # GIVEN a shop without a catalog
+    # WHEN it is seeded with the demo catalog (with its _comment and without in_stock)
+    assert store.seed_catalog(catalog_document()) is True
+    # THEN it holds the demo's canonical form as version 1
+    first = store.get_catalog()
+    assert first is not None and first["version"] == 1
+    assert without_version(first) == DEMO
+    # WHEN it is seeded again, with another catalog
+    assert store.seed_catalog(set_price("APPLE", "US", 1)(demo())) is False
+    # THEN nothing changed
+    assert store.get_catalog() == first
+
+
+def test_concurrent_seeds_write_once(backend: Backend) -> None:
+    # GIVEN four processes starting a new shop at once
+    stores = [backend.open() for _ in range(4)]
+    # WHEN each seeds it
+    results = in_threads(4, lambda i: stores[i].seed_catalog(demo()))
+    # THEN exactly one wrote, and the catalog is version 1
+    assert sorted(map(str, results)) == ["False", "False", "False", "True"], results
+    assert stores[0].get_catalog() == {**DEMO, "version": 1}
+
+
+def test_update_catalog_applies_the_change_and_bumps_the_version(store: Store) -> None:
+    # GIVEN the demo catalog
+    store.seed_catalog(demo())
+    # WHEN the price of apples in the US changes, and oat milk sells out
+    after = store.update_catalog(set_price("APPLE", "US", 99))
+    after = store.update_catalog(set_stock("OAT_MILK", False))
+    # THEN each change is kept, the version counts the changes, and a read agrees
+    assert after["version"] == 3
+    assert item_of(after, "APPLE")["prices"]["US"] == 99
+    assert item_of(after, "OAT_MILK")["in_stock"] is False
+    assert store.get_catalog() == after
+
+
+def test_update_catalog_of_a_shop_without_one_starts_from_nothing(store: Store) -> None:
+    # GIVEN a shop without a catalog
+    seen: list[dict[str, Any]] = []
+
+    def replace(doc: dict[str, Any]) -> dict[str, Any]:
+        seen.append(doc)
+        return demo()
+
+    # WHEN a catalog is imported into it
+    after = store.update_catalog(replace)
+    # THEN the change was handed an empty document, and the catalog is version 1
+    assert seen == [{}]
+    assert after == {**DEMO, "version": 1} == store.get_catalog()
+
+
+def test_a_change_that_changes_nothing_keeps_the_version(store: Store) -> None:
+    # GIVEN version 2 of the catalog
+    store.seed_catalog(demo())
+    store.update_catalog(set_price("APPLE", "US", 99))
+    # WHEN the same price is set again (an owner running the command twice)
+    after = store.update_catalog(set_price("APPLE", "US", 99))
+    # THEN nothing was written
+    assert after["version"] == 2
+    assert store.get_catalog() == after
+
+
+def test_a_catalog_that_breaks_the_rules_is_refused_and_nothing_is_written(
+    store: Store,
+) -> None:
+    # GIVEN the demo catalog
+    store.seed_catalog(demo())
+    before = store.get_catalog()
+
+    # WHEN a change makes a price negative and takes away a locale's words
+    def breaks(doc: dict[str, Any]) -> dict[str, Any]:
+        item_of(doc, "APPLE")["prices"]["US"] = -5
+        del doc["text"]["de-DE"]["APPLE"]["one"]
+        return doc
+
+    with pytest.raises(InvalidCatalog) as raised:
+        store.update_catalog(breaks)
+    # THEN both problems are named, with where they are, and nothing changed
+    message = str(raised.value)
+    assert "item APPLE, prices.US" in message and "item APPLE, de-DE.one" in message
+    assert store.get_catalog() == before
+
+
+def test_a_seed_that_breaks_the_rules_is_refused(store: Store) -> None:
+    broken = demo()
+    item_of(broken, "APPLE")["prices"]["US"] = 4.29
+    # GIVEN a new shop / WHEN it is seeded with a price in dollars, not cents
+    with pytest.raises(InvalidCatalog, match=r"write 4\.29 as 429"):
+        store.seed_catalog(broken)
+    # THEN it is refused, and the shop still has no catalog
+    assert store.get_catalog() is None
+
+
+def test_a_change_that_raises_writes_nothing_even_after_editing_its_copy(store: Store) -> None:
+    # GIVEN the demo catalog
+    store.seed_catalog(demo())
+    before = store.get_catalog()
+    error = DomainError("refused")
+
+    def edits_then_refuses(doc: dict[str, Any]) -> dict[str, Any]:
+        item_of(doc, "APPLE")["prices"]["US"] = 1  # edits the copy it was handed
+        raise error
+
+    # WHEN a change edits its document, then raises
+    with pytest.raises(DomainError) as raised:
+        store.update_catalog(edits_then_refuses)
+    # THEN its own exception came through, and the stored catalog is untouched
+    assert raised.value is error
+    assert store.get_catalog() == before
+
+
+def test_concurrent_price_changes_on_different_items_all_land(backend: Backend) -> None:
+    # GIVEN two processes on one shop
+    stores = [backend.open(), backend.open()]
+    stores[0].seed_catalog(demo())
+    items = [item["id"] for item in DEMO["items"] if "US" in item["prices"]][:8]
+
+    # WHEN 8 threads each change their own item's US price 5 times
+    def reprice(i: int) -> int:
+        for step in range(1, 6):
+            stores[i % 2].update_catalog(set_price(items[i], "US", 1000 + 10 * i + step))
+        return i
+
+    results = in_threads(8, reprice)
+    # THEN every change landed: each item has its last price, the version counts 40
+    assert results == list(range(8)), results
+    after = stores[0].get_catalog()
+    assert after is not None
+    assert {i: item_of(after, i)["prices"]["US"] for i in items} == {
+        item_id: 1000 + 10 * n + 5 for n, item_id in enumerate(items)
+    }
+    assert after["version"] == 1 + 40
+
+
+def test_concurrent_price_changes_on_the_same_item_lose_no_update(backend: Backend) -> None:
+    # GIVEN two processes on one shop, apples at 75 cents
+    stores = [backend.open(), backend.open()]
+    stores[0].seed_catalog(demo())
+
+    def raise_by_one(doc: dict[str, Any]) -> dict[str, Any]:
+        item_of(doc, "APPLE")["prices"]["US"] += 1
+        return doc
+
+    # WHEN 8 threads each raise the price by one cent, 5 times (read-modify-write)
+    def bump(i: int) -> int:
+        for _ in range(5):
+            stores[i % 2].update_catalog(raise_by_one)
+        return i
+
+    results = in_threads(8, bump)
+    # THEN all 40 raises landed
+    assert results == list(range(8)), results
+    after = stores[1].get_catalog()
+    assert after is not None
+    assert item_of(after, "APPLE")["prices"]["US"] == 75 + 40
+    assert after["version"] == 41
+
+
+def test_a_checkout_gets_the_catalog_as_it_is_at_checkout(backend: Backend) -> None:
+    # GIVEN apples in Ada's cart, and then, from another process, apples sold out
+    shop, staff = backend.open(), backend.open()
+    shop.seed_catalog(demo())
+    fill(shop, ADA, APPLE=2)
+    staff.update_catalog(set_stock("APPLE", False))
+    seen: list[dict[str, Any] | None] = []
+
+    def recording(cart: Cart, number: int, catalog: dict[str, Any] | None) -> Order:
+        seen.append(catalog)
+        return make_order(cart, number, catalog)
+
+    # WHEN Ada checks out
+    shop.place_order(ADA, "yes-1", recording)
+    # THEN the order factory was handed the catalog with the stock change
+    assert len(seen) == 1 and seen[0] is not None
+    assert seen[0]["version"] == 2
+    assert item_of(seen[0], "APPLE")["in_stock"] is False
+
+
+def test_a_checkout_in_a_shop_without_a_catalog_gets_none(store: Store) -> None:
+    fill(store, ADA, apples=1)
+    seen: list[dict[str, Any] | None] = []
+
+    def recording(cart: Cart, number: int, catalog: dict[str, Any] | None) -> Order:
+        seen.append(catalog)
+        return make_order(cart, number, catalog)
+
+    store.place_order(ADA, "yes-1", recording)
+    assert seen == [None]
+
+
+def test_a_checkout_racing_a_stock_change_is_placed_before_it_or_sees_it(
+    backend: Backend,
+) -> None:
+    # GIVEN apples in Ada's cart, in two processes: the skill's and the shop owner's
+    shop, staff = backend.open(), backend.open()
+    shop.seed_catalog(demo())
+    fill(shop, ADA, APPLE=2)
+    in_factory, change_done = threading.Event(), threading.Event()
+    calls: list[tuple[int, bool, bool]] = []  # (version seen, in stock, change done at return)
+
+    def sold_out_aware(cart: Cart, number: int, catalog: dict[str, Any] | None) -> Order:
+        assert catalog is not None
+        if not calls:
+            # The first build waits for the stock change, giving it every chance to
+            # commit between the catalog read and the order's commit.
+            in_factory.set()
+            change_done.wait(timeout=0.5)
+        in_stock = bool(item_of(catalog, "APPLE")["in_stock"])
+        calls.append((catalog["version"], in_stock, change_done.is_set()))
+        if not in_stock:
+            raise EmptyCart("Apples are sold out.")
+        return make_order(cart, number, catalog)
+
+    def checkout(_: int) -> Order:
+        return shop.place_order(ADA, "yes-1", sold_out_aware)
+
+    def sell_out(_: int) -> dict[str, Any]:
+        assert in_factory.wait(timeout=10)
+        try:
+            return staff.update_catalog(set_stock("APPLE", False))
+        finally:
+            change_done.set()
+
+    # WHEN the checkout and the stock change run at once
+    results = in_threads(2, lambda i: (checkout, sell_out)[i](i))
+    # THEN the stock change landed
+    assert isinstance(results[1], dict) and results[1]["version"] == 2, results
+    last_version, last_in_stock, change_was_done = calls[-1]
+    orders = shop.list_orders()
+    if isinstance(results[0], Order):
+        # EITHER the order was placed before the change: built from version 1, and
+        # committed before the change could commit
+        assert (last_version, last_in_stock, change_was_done) == (1, True, False), calls
+        assert orders == [results[0]]
+    else:
+        # OR the order was built again from the changed catalog, which refused it
+        assert isinstance(results[0], EmptyCart), results
+        assert (last_version, last_in_stock) == (2, False), calls
+        assert orders == []
+        assert shop.get_cart(ADA).quantity_of("APPLE") == 2
+
+
+def _demo_with(price: Any) -> str:
+    doc = demo()
+    item_of(doc, "APPLE")["prices"]["US"] = price
+    return json.dumps(doc)
+
+
+DAMAGED_CATALOGS: dict[str, tuple[str, int]] = {
+    "not JSON": ('{"markets": ', 1),
+    "a list, not a catalog": ("[]", 1),
+    "a negative price": (_demo_with(-1), 1),
+    "a fractional price": (_demo_with(1.5), 1),
+    "a price in quotes": (_demo_with("99"), 1),
+    "no markets": (json.dumps({k: v for k, v in DEMO.items() if k != "markets"}), 1),
+    "a version inside the body": (json.dumps({**DEMO, "version": 3}), 1),
+    "a version of zero": (json.dumps(DEMO), 0),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_CATALOGS))
+def test_a_damaged_catalog_is_refused_and_left_as_it_is(
+    backend: Backend, store: Store, damage: str
+) -> None:
+    # GIVEN a catalog record damaged past the store, and apples in Ada's cart
+    fill(store, ADA, APPLE=1)
+    backend.damage_catalog(*DAMAGED_CATALOGS[damage])
+    changes: list[dict[str, Any]] = []
+
+    def change(doc: dict[str, Any]) -> dict[str, Any]:
+        changes.append(doc)
+        return demo()
+
+    # WHEN it is read, changed, or a checkout reads it
+    # THEN each raises CorruptRecord, and nothing acts on the damaged record
+    with pytest.raises(CorruptRecord):
+        store.get_catalog()
+    with pytest.raises(CorruptRecord):
+        store.update_catalog(change)
+    assert changes == []
+    with pytest.raises(CorruptRecord):
+        store.place_order(ADA, "yes-1", factory(ADA, "yes-1"))
+    assert store.list_orders() == [] and store.get_cart(ADA).quantity_of("APPLE") == 1
+    # AND seeding never replaces it, and it is still there, as damaged as before
+    assert store.seed_catalog(demo()) is False
+    with pytest.raises(CorruptRecord):
+        store.get_catalog()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "dynamodb"], indirect=True)
+def test_the_catalog_survives_reopening_the_store(backend: Backend) -> None:
+    first = backend.open()
+    first.seed_catalog(demo())
+    changed = first.update_catalog(set_price("APPLE", "US", 99))
+    first.close()
+    again = backend.open()
+    assert again.get_catalog() == changed
+    assert again.update_catalog(set_stock("APPLE", False))["version"] == 3
+
+
+@pytest.mark.parametrize("backend", ["dynamodb"], indirect=True)
+def test_a_catalog_too_big_for_one_dynamodb_item_is_refused(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a DynamoDB store whose item limit the demo catalog exceeds
+    from skill.domain.catalog import CatalogError
+    from skill.store import dynamodb
+
+    store = backend.open()
+    store.seed_catalog(demo())
+    monkeypatch.setattr(dynamodb, "MAX_CATALOG_BYTES", 1000)
+    # WHEN a change is written / THEN it is refused, saying why, and nothing is written
+    with pytest.raises(CatalogError, match="more than the 1 KB one DynamoDB item"):
+        store.update_catalog(set_price("APPLE", "US", 99))
+    assert store.get_catalog() == {**DEMO, "version": 1}

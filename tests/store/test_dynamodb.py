@@ -75,8 +75,8 @@ def other(moto: MotoDynamoDB, table: str) -> Iterator[DynamoDBStore]:
     opened.close()
 
 
-def make_order(user_id: str) -> Callable[[Cart, int], Order]:
-    def make(cart: Cart, number: int) -> Order:
+def make_order(user_id: str) -> Callable[[Cart, int, Any], Order]:
+    def make(cart: Cart, number: int, catalog: Any = None) -> Order:
         if cart.is_empty:
             raise EmptyCart("The cart is empty, so there is nothing to check out.")
         return Order(
@@ -101,6 +101,7 @@ def checkout_reads(client: DynamoDBClient, table: str, user_id: str, request_id:
     keys = [
         key(f"USER#main#{user_id}", "CART"),
         key("SHOP#main", "COUNTER"),
+        key("SHOP#main", "CATALOG"),
         key(f"REQ#main#{user_id}", f"CHECKOUT#{request_id}"),
     ]
     return client.transact_get_items(
@@ -502,11 +503,11 @@ def test_a_checkout_racing_another_users_checkout_takes_the_next_number(
     other.update_cart(BOB, add("bread"))
     numbers: list[int] = []
 
-    def build(cart: Cart, number: int) -> Order:
+    def build(cart: Cart, number: int, catalog: Any = None) -> Order:
         numbers.append(number)
         if len(numbers) == 1:
             other.place_order(BOB, "bob-1", make_order(BOB))
-        return make_order(ADA)(cart, number)
+        return make_order(ADA)(cart, number, catalog)
 
     # WHEN Ada's checkout writes
     ada = store.place_order(ADA, "ada-1", build)

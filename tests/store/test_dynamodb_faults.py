@@ -104,8 +104,8 @@ def add(item_id: str, quantity: int = 1) -> Callable[[Cart], Cart]:
     return lambda cart: cart.add(item_id, quantity)
 
 
-def make_order(user_id: str, request_id: str = "") -> Callable[[Cart, int], Order]:
-    def make(cart: Cart, number: int) -> Order:
+def make_order(user_id: str, request_id: str = "") -> Callable[[Cart, int, Any], Order]:
+    def make(cart: Cart, number: int, catalog: Any = None) -> Order:
         if cart.is_empty:
             raise EmptyCart("The cart is empty, so there is nothing to check out.")
         return Order(

@@ -40,8 +40,8 @@ NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 STORE_APOLOGY = "Sorry, I couldn't reach your cart just now. Please try again."
 
 
-def make_order(user_id: str, request_id: str = "") -> Callable[[Cart, int], Order]:
-    def build(cart: Cart, number: int) -> Order:
+def make_order(user_id: str, request_id: str = "") -> Callable[[Cart, int, Any], Order]:
+    def build(cart: Cart, number: int, catalog: Any = None) -> Order:
         if cart.is_empty:
             raise EmptyCart("The cart is empty, so there is nothing to check out.")
         lines = tuple(OrderLine(ln.item_id, ln.item_id, ln.quantity, 100) for ln in cart.lines)
