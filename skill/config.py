@@ -12,6 +12,10 @@
 | CORNERSHOP_DEV                | false (web simulator page at GET /)       |
 | CORNERSHOP_TIMEZONE           | UTC (the shop's zone: opening hours, times)|
 | CORNERSHOP_CATALOG_TTL        | 30 seconds (how stale the catalog may be)  |
+| CORNERSHOP_LWA_CLIENT_ID      | unset: no "order ready" notifications     |
+| CORNERSHOP_LWA_CLIENT_SECRET  | unset                                     |
+| CORNERSHOP_EVENTS_STAGE       | development (or live)                     |
+| CORNERSHOP_SHOP_NAME          | Corner Shop (seller name in notifications)|
 
 The data dir is ``$XDG_DATA_HOME/cornershop`` or ``~/.local/share/cornershop``.
 
@@ -107,6 +111,14 @@ class Settings:
     timezone: str = "UTC"
     #: Seconds a process serves its copy of the catalog before reading the store again.
     catalog_ttl: float = 30.0
+    #: Login with Amazon client of the skill, for "your order is ready" notifications
+    #: (unset: none are sent, and the checkout never asks for the permission).
+    lwa_client_id: str | None = None
+    lwa_client_secret: str | None = field(default=None, repr=False)
+    #: Proactive Events stage: development until Amazon certifies the skill, then live.
+    events_stage: str = "development"
+    #: The seller's name in the notification ("Your order from ...").
+    shop_name: str = "Corner Shop"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -141,6 +153,20 @@ class Settings:
             zone = env["CORNERSHOP_TIMEZONE"].strip()
             load_zone(zone)  # refused at start-up, not at the first checkout
             kwargs["timezone"] = zone
+        if env.get("CORNERSHOP_LWA_CLIENT_ID"):
+            kwargs["lwa_client_id"] = env["CORNERSHOP_LWA_CLIENT_ID"].strip()
+        if env.get("CORNERSHOP_LWA_CLIENT_SECRET"):
+            kwargs["lwa_client_secret"] = env["CORNERSHOP_LWA_CLIENT_SECRET"].strip()
+        if env.get("CORNERSHOP_EVENTS_STAGE"):
+            stage = env["CORNERSHOP_EVENTS_STAGE"].strip().lower()
+            if stage not in {"development", "live"}:
+                raise ConfigError(
+                    f"CORNERSHOP_EVENTS_STAGE={env['CORNERSHOP_EVENTS_STAGE']!r} is not a stage. "
+                    "Use development (until Amazon certifies the skill) or live."
+                )
+            kwargs["events_stage"] = stage
+        if env.get("CORNERSHOP_SHOP_NAME"):
+            kwargs["shop_name"] = env["CORNERSHOP_SHOP_NAME"].strip()
         if "CORNERSHOP_CATALOG_TTL" in env:
             kwargs["catalog_ttl"] = _number(
                 "CORNERSHOP_CATALOG_TTL",

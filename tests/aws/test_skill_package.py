@@ -22,6 +22,7 @@ from ask_smapi_model.v1.skill.manifest.interface import Interface
 from ask_smapi_model.v1.skill.manifest.interface_type import InterfaceType
 from ask_smapi_model.v1.skill.manifest.skill_manifest_envelope import SkillManifestEnvelope
 
+from skill.notifications import EVENT_NAME, NOTIFICATIONS_PERMISSION
 from skill.packaging import export_skill_package, skill_package_drift
 
 REPO = Path(__file__).parents[2]
@@ -180,7 +181,10 @@ def test_manifest_is_valid_for_smapi() -> None:
     manifest = envelope.manifest
     # The placeholder, or a real function ARN (the FunctionArn output of the SAM stack).
     assert LAMBDA_ARN.fullmatch(manifest.apis.custom.endpoint.uri)
-    assert [p.name.value for p in manifest.permissions] == ["alexa::profile:given_name:read"]
+    assert [p.name.value for p in manifest.permissions] == [
+        "alexa::profile:given_name:read",
+        "alexa::devices:all:notifications:write",
+    ]
     locales = set(manifest.publishing_information.locales)
     assert locales == {p.stem for p in MODELS}
     assert set(manifest.privacy_and_compliance.locales) == locales
@@ -190,6 +194,24 @@ def test_manifest_is_valid_for_smapi() -> None:
         privacy = manifest.privacy_and_compliance.locales[locale]
         assert privacy.privacy_policy_url.startswith("https://")
     assert manifest.privacy_and_compliance.uses_personal_info is True
+
+
+def test_manifest_publishes_the_order_ready_event() -> None:
+    # GIVEN the manifest as SMAPI's classes read it
+    document = json.loads(MANIFEST.read_text("utf-8"))
+    document["manifest"]["apis"]["custom"].pop("interfaces", None)
+    manifest = round_trip(document, SkillManifestEnvelope)[0].manifest
+    # THEN it publishes exactly the event the notifier sends, and asks for the permission
+    # the checkout's consent card names
+    assert [p.event_name for p in manifest.events.publications] == [EVENT_NAME]
+    assert NOTIFICATIONS_PERMISSION in [p.name.value for p in manifest.permissions]
+    # AND skill events go to the skill's own function (deploy replaces both placeholders)
+    assert manifest.events.endpoint.uri == manifest.apis.custom.endpoint.uri
+    assert LAMBDA_ARN.fullmatch(manifest.events.endpoint.uri)
+    # AND the certification reviewer is told how notifications behave, and that they are
+    # en-US only
+    instructions = manifest.publishing_information.testing_instructions
+    assert EVENT_NAME in instructions and "en-US" in instructions
 
 
 def test_ask_cli_project_deploys_the_skill_package() -> None:
