@@ -127,6 +127,17 @@ def lambda_rows(stdout: str) -> list[Row]:
                     f"{us / hello:.2f}x{target}",
                 )
             )
+        nocache = warm.get("ours_nocache", {}).get("us", {})
+        for name, us in nocache.items():
+            if name.startswith(("price", "add_item")):
+                rows.append(
+                    (
+                        f"Warm CPU per request without the catalog cache (TTL 0): {name}",
+                        f"{us:.0f} µs",
+                        f"{warm['ours']['us'][name]:.0f} µs with the 30 s cache",
+                        f"{us / hello:.2f}x hello intent",
+                    )
+                )
         rows.append(
             (
                 "Peak RSS after 1000 mixed requests",
@@ -288,7 +299,7 @@ print(json.dumps({{"median_s": statistics.median(times), "min_s": min(times),
 def package_rows(stdout: str) -> list[Row]:
     rows: list[Row] = []
     for name, budget in (
-        ("function.zip", "≤ 300 KB"),
+        ("function.zip", "≤ 450 KB"),
         ("layer.zip", "≤ 15 MB zipped, ≤ 60 MB unzipped"),
     ):
         m = re.search(rf"{name}: (\d+) bytes zipped, (\d+) bytes unzipped", stdout)
