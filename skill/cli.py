@@ -35,6 +35,14 @@ def _open_store(args: argparse.Namespace, settings: Settings, *, create: bool) -
     )
 
 
+def _order_hooks(settings: Settings) -> list[Any]:
+    """What follows a status change: the customer's "ready" notification, when configured."""
+    from skill.notifications import order_ready_hook
+
+    hook = order_ready_hook(settings)
+    return [hook] if hook is not None else []
+
+
 def _count(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:
@@ -88,7 +96,20 @@ def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
                 raise CornerShopError(
                     f"Say which order: cornershop orders {args.action} ORDER_NUMBER."
                 )
-            order = store.set_order_status(args.number, OrderStatus(_STATUS_ACTIONS[args.action]))
+            from skill.shop_actions import move_order
+
+            hooks = _order_hooks(settings)
+            try:
+                order = move_order(
+                    store,
+                    args.number,
+                    OrderStatus(_STATUS_ACTIONS[args.action]),
+                    actor="cli",
+                    on_change=hooks,
+                )
+            finally:
+                for hook in hooks:  # sent from a worker thread: wait (bounded) before exiting
+                    hook.close(timeout=60.0)
             out.write(f"Order {order.number} is now {order.status.value}.\n")
             return 0
         orders = store.list_orders(limit=args.limit)
@@ -124,13 +145,19 @@ def cmd_store(args: argparse.Namespace, out: TextIO) -> int:
         table = url.partition(":")[2].lstrip("/")
         create_table(new_client(), table)
         out.write(f"DynamoDB table {table} is ready (on-demand, TTL on expires_at).\n")
-        return 0
+    from skill.catalog_cli import seed_report
+
     store = _open_store(args, settings, create=args.action == "init")  # ping only looks
     try:
         store.ping()
+        # init gives a new shop the demo catalog to start from; never replaces one.
+        seeded = seed_report(store) if args.action == "init" else None
     finally:
         store.close()
-    out.write(f"{url}: {'ready' if args.action == 'init' else 'reachable'}\n")
+    if not url.lower().startswith("dynamodb:") or args.action != "init":
+        out.write(f"{url}: {'ready' if args.action == 'init' else 'reachable'}\n")
+    if seeded:
+        out.write(seeded + "\n")
     return 0
 
 
@@ -178,7 +205,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         from skill.simulator.webconsole import WebConsole
 
         console = WebConsole(skill)
-    app = create_app(settings, skill=skill, dev_console=console)
+    app = create_app(settings, skill=skill, dev_console=console, order_hooks=_order_hooks(settings))
     mode = "development (simulator page at /)" if settings.dev_mode else "production"
     # Development mode too runs under waitress, not Flask's development server: the
     # page then behaves as production does, and Flask's server adds nothing here
@@ -212,13 +239,21 @@ def cmd_model(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"{path}: updated\n")
         out.write("" if exported else "skill package already in step\n")
         return 0
+    from skill.catalog_cli import catalog_source_for_tools
+
+    doc = catalog_source_for_tools(args, sys.stderr)
     locales = args.locale or interaction.model_locales()
+    for locale in interaction.locales_without_model(doc):
+        sys.stderr.write(
+            f"warning: the catalog has {locale} words but there is no "
+            f"interaction_models/{locale}.json, so Alexa cannot hear {locale} customers.\n"
+        )
     if args.action == "sync":
         for locale in locales:
-            changed = interaction.sync(locale)
+            changed = interaction.sync(locale, doc=doc)
             out.write(f"{locale}: {'updated' if changed else 'already in sync'}\n")
         return 0
-    problems = [p for locale in locales for p in interaction.drift(locale)]
+    problems = [p for locale in locales for p in interaction.drift(locale, doc=doc)]
     from skill.packaging import repo_root, skill_package_drift
 
     problems += skill_package_drift(repo_root())
@@ -273,9 +308,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "model",
         help="check or sync the interaction models with the catalog; export them to skill-package/",
+        description=(
+            "check/sync compare or rewrite the CatalogItem slot values of interaction_models/ "
+            "from the shop's stored catalog (default), a catalog file, or the bundled demo "
+            "catalog. Alexa hears new names only after the model is rebuilt: export, then "
+            "`ask deploy --target skill-metadata`."
+        ),
     )
     p.add_argument("action", choices=["check", "sync", "export"])
     p.add_argument("--locale", action="append", help="a locale (default: all)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--catalog", metavar="FILE", help="take the items from a catalog file")
+    source.add_argument("--store", help="take them from this store's catalog")
+    source.add_argument(
+        "--bundled", action="store_true", help="take them from the bundled demo catalog"
+    )
     p.set_defaults(func=cmd_model)
 
     from skill.simulator.commands import register as register_simulator
@@ -285,6 +332,14 @@ def build_parser() -> argparse.ArgumentParser:
     from skill.packaging_cli import register as register_packaging
 
     register_packaging(sub)
+
+    from skill.catalog_cli import register as register_catalog
+
+    register_catalog(sub)
+
+    from skill.staff_cli import register as register_staff
+
+    register_staff(sub)
     return parser
 
 

@@ -3,10 +3,11 @@
 ``cornershop package`` (see :mod:`skill.packaging_cli`) writes two zips:
 
 ``function.zip``
-    ``lambda_function.py`` at the root and the part of the ``skill`` package the Lambda
+    ``lambda_function.py`` (and ``live_function.py``, the live-updates function) at the
+    root and the part of the ``skill`` package the Lambda
     runs: its modules and the package data they read, without the dev-only modules in
     :data:`DEV_ONLY` (the Lambda never imports them; tests/aws/test_packaging.py feeds it
-    every event in tests/events to prove it). Budget: 300 kB zipped.
+    every event in tests/events to prove it). Budget: 450 kB zipped.
 ``layer.zip``
     ``python/`` holding the runtime dependencies, installed from the lock file
     ``lambda/layer-<arch>.lock`` (every version pinned, every file hashed), without the
@@ -104,7 +105,10 @@ __all__ = [
 
 FUNCTION_ZIP = "function.zip"
 LAYER_ZIP = "layer.zip"
-FUNCTION_ZIP_BUDGET = 300_000
+# Raised from 300 kB when the catalog, opening hours and live updates landed: the zip
+# carries sources and bytecode of every module the functions import (Lambda allows 50 MB;
+# the budget is ours, to notice growth).
+FUNCTION_ZIP_BUDGET = 450_000
 LAYER_ZIP_BUDGET = 15_000_000
 LAYER_UNZIPPED_BUDGET = 60_000_000
 
@@ -147,6 +151,10 @@ DEV_ONLY = (
     "web.py",  # the web service (Flask), its server (waitress) and its page
     "server.py",
     "web_static/",
+    "catalog_cli.py",  # the shop's catalog and hours commands, and their file format
+    "catalog_file.py",
+    "staff_cli.py",  # staff accounts (cornershop staff)
+    "dashboard/",  # the staff dashboard, served by the web service
 )
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -636,7 +644,11 @@ def function_files(root: Path | None = None) -> list[tuple[str, Path]]:
     """``(name in the zip, source file)`` for function.zip, sorted by name (no bytecode)."""
     root = repo_root() if root is None else root
     _check_checkout(root)
-    entries = [("lambda_function.py", root / "lambda" / "lambda_function.py")]
+    entries = [
+        ("lambda_function.py", root / "lambda" / "lambda_function.py"),
+        # The live-updates function's entry point (LiveFunction in the template).
+        ("live_function.py", root / "lambda" / "live_function.py"),
+    ]
     package = root / "skill"
     patterns = _pyproject(root).get("tool", {}).get("setuptools", {}).get("package-data", {})
     files = {p for p in package.rglob("*.py") if not _is_cache(p)}

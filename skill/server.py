@@ -53,7 +53,9 @@ if TYPE_CHECKING:
     from waitress.channel import HTTPChannel
     from waitress.server import BaseWSGIServer, MultiSocketServer
 
-THREADS = 8
+# 12, not 8: the staff dashboard may hold up to 4 (skill.dashboard.service.MAX_STREAMS) in
+# live event streams, and Alexa's requests keep 8.
+THREADS = 12
 CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT = 10
 CLEANUP_INTERVAL = 1

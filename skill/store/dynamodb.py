@@ -24,6 +24,10 @@ to ten digits so that the sort key orders like the number::
                                                    write_token (the checkout attempt's)
     REQ#<shop>#<user>           CHECKOUT#<req id>  order_number (N), user_id, created_at,
                                                    expires_at (N, TTL: 24 h)
+    SHOP#<shop>                 STAFF#<name>       body (StaffMember.to_data() as JSON: the
+                                                   dashboard account, its scrypt hash)
+    SHOP#<shop>                 SECRET#session     value (64 hex digits: the dashboard's
+                                                   cookie-signing key), created_at
 
 * **Carts** use optimistic concurrency: read (consistent), apply the pure change,
   write with ``version = :read`` (``attribute_not_exists`` for a new cart), retry
@@ -213,9 +217,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill import deadline
 from skill.domain.cart import Cart
@@ -237,6 +241,9 @@ from skill.store.base import (
     catalog_json,
     catalog_to_store,
 )
+
+if TYPE_CHECKING:
+    from skill.dashboard.staff import StaffMember
 
 __all__ = ["DynamoDBClient", "DynamoDBStore", "create_table", "new_client"]
 
@@ -934,6 +941,117 @@ class DynamoDBStore:
             return [str(v["S"]) for v in item["recent_writes"]["L"]]
         except (KeyError, TypeError) as exc:
             raise CorruptRecord(self._damaged("a cart")) from exc
+
+    # -- staff accounts (the dashboard: skill/dashboard/staff.py) -------------------
+    def _staff_key(self, name: str) -> Item:
+        return _key(f"SHOP#{self.shop_id}", f"STAFF#{name}")
+
+    def _secret_key(self) -> Item:
+        return _key(f"SHOP#{self.shop_id}", "SECRET#session")
+
+    def add_staff(self, member: StaffMember, *, replace: bool = False) -> None:
+        from skill.dashboard.staff import StaffExists
+
+        key = self._staff_key(member.name)
+        # The hash's random salt makes the body unique: finding it means this write landed.
+        body = json.dumps(member.to_data(), separators=(",", ":"))
+        params: Item = {"TableName": self.table, "Item": {**key, "body": {"S": body}}}
+        if not replace:
+            params["ConditionExpression"] = "attribute_not_exists(pk)"
+        with self._budget():
+            try:
+                self._write("put_item", "add a staff account", **params)
+            except _Conflict:
+                seen = self._get(key, "read a staff account")
+                if seen is None or seen.get("body", {}).get("S") != body:
+                    raise StaffExists(member.name) from None
+            except _Unconfirmed as lost:
+                seen = self._confirming_read(key, "confirm a staff account", lost)
+                if seen is None or seen.get("body", {}).get("S") != body:
+                    raise lost.error from lost.error.__cause__
+
+    def get_staff(self, name: str) -> StaffMember | None:
+        with self._budget():
+            item = self._get(self._staff_key(name), "read a staff account")
+        return None if item is None else self._staff_of(item, name)
+
+    def list_staff(self) -> list[StaffMember]:
+        params: Item = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"SHOP#{self.shop_id}"},
+                ":prefix": {"S": "STAFF#"},
+            },
+            "ConsistentRead": True,
+        }
+        items: list[Item] = []
+        with self._budget():
+            while True:
+                page = self._call("query", "list staff accounts", **params)
+                items.extend(page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    break
+                params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        members = [self._staff_of(item, None) for item in items]
+        return sorted(members, key=lambda m: m.name)
+
+    def remove_staff(self, name: str) -> bool:
+        key = self._staff_key(name)
+        with self._budget():
+            if self._get(key, "read a staff account") is None:
+                return False
+            try:
+                self._write("delete_item", "remove a staff account", TableName=self.table, Key=key)
+            except _Unconfirmed as lost:
+                if self._confirming_read(key, "confirm a staff removal", lost) is not None:
+                    raise lost.error from lost.error.__cause__
+            return True
+
+    def session_secret(self) -> bytes:
+        key = self._secret_key()
+        with self._budget():
+            item = self._get(key, "read the session secret")
+            if item is None:
+                made = secrets.token_hex(32)
+                # A lost race (another process made it first) or a lost reply (ours may
+                # have landed): either way, the secret is whatever is stored now.
+                with suppress(_Conflict, _Unconfirmed):
+                    self._write(
+                        "put_item",
+                        "make the session secret",
+                        TableName=self.table,
+                        Item={
+                            **key,
+                            "value": {"S": made},
+                            "created_at": {"S": _now().isoformat()},
+                        },
+                        ConditionExpression="attribute_not_exists(pk)",
+                    )
+                item = self._get(key, "read the session secret")
+                if item is None:
+                    raise StoreError(
+                        f"Corner Shop could not make the dashboard's session secret in "
+                        f"DynamoDB table {self.table!r}. Try again."
+                    )
+        try:
+            value = item["value"]["S"] if item is not None else None
+            if not isinstance(value, str) or len(value) != 64:
+                raise ValueError(value)
+            return bytes.fromhex(value)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptRecord(self._damaged("the session secret")) from exc
+
+    def _staff_of(self, item: Mapping[str, Any], name: str | None) -> StaffMember:
+        from skill.dashboard.staff import StaffMember
+
+        try:
+            member = StaffMember.from_data(json.loads(item["body"]["S"]))
+            if item["sk"]["S"] != f"STAFF#{member.name}" or name not in (None, member.name):
+                raise ValueError("the account is kept under another name")
+        except (KeyError, TypeError, ValueError, RecursionError, CorruptRecord) as exc:
+            raise CorruptRecord(self._damaged("a staff account")) from exc
+        return member
 
     # -- health ------------------------------------------------------------------
     def ping(self) -> None:

@@ -9,6 +9,8 @@ record here as they do in SQLite or DynamoDB::
     _orders[number]                    = (user_id, Order.to_data())
     _checkouts[(user_id, request_id)]  = order number
     _catalog                           = (catalog body, version) or None
+    _staff[name]                       = StaffMember.to_data()  # the dashboard's accounts
+    _secret                            = the session secret (bytes) or None
 
 One MemoryStore is one shop.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.domain.cart import Cart
 from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderStatus
@@ -31,6 +33,9 @@ from skill.store.base import (
     catalog_to_store,
 )
 
+if TYPE_CHECKING:
+    from skill.dashboard.staff import StaffMember
+
 _NO_CART: tuple[Any, tuple[str, ...]] = ([], ())
 
 
@@ -42,6 +47,8 @@ class MemoryStore:
         self._checkouts: dict[tuple[str, str], int] = {}
         self._next = FIRST_ORDER_NUMBER
         self._catalog: tuple[Any, Any] | None = None
+        self._staff: dict[str, Any] = {}
+        self._secret: bytes | None = None
 
     def get_cart(self, user_id: str) -> Cart:
         with self._lock:
@@ -139,6 +146,41 @@ class MemoryStore:
             return catalog_from_store(copy.deepcopy(body), version)
         except ValueError as exc:
             raise CorruptRecord(f"The memory store's catalog cannot be used: {exc}") from exc
+
+    # -- staff accounts (the dashboard: skill/dashboard/staff.py) -------------------
+    def add_staff(self, member: StaffMember, *, replace: bool = False) -> None:
+        from skill.dashboard.staff import StaffExists
+
+        with self._lock:
+            if member.name in self._staff and not replace:
+                raise StaffExists(member.name)
+            self._staff[member.name] = member.to_data()
+
+    def get_staff(self, name: str) -> StaffMember | None:
+        from skill.dashboard.staff import StaffMember
+
+        with self._lock:
+            data = self._staff.get(name)
+        return None if data is None else StaffMember.from_data(data)
+
+    def list_staff(self) -> list[StaffMember]:
+        from skill.dashboard.staff import StaffMember
+
+        with self._lock:
+            records = [self._staff[name] for name in sorted(self._staff)]
+        return [StaffMember.from_data(data) for data in records]
+
+    def remove_staff(self, name: str) -> bool:
+        with self._lock:
+            return self._staff.pop(name, None) is not None
+
+    def session_secret(self) -> bytes:
+        import secrets
+
+        with self._lock:
+            if self._secret is None:
+                self._secret = secrets.token_bytes(32)
+            return self._secret
 
     def ping(self) -> None:
         return None

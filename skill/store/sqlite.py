@@ -1,6 +1,6 @@
 """The SQLite store: the default, for one machine.
 
-Schema version 2 (``PRAGMA user_version``), created by the first open that may
+Schema version 3 (``PRAGMA user_version``), created by the first open that may
 create (``cornershop store init``, or any open with ``create=True``)::
 
     carts(user_id TEXT PK, lines TEXT JSON, version INT, updated_at TEXT,
@@ -12,9 +12,14 @@ create (``cornershop store init``, or any open with ``create=True``)::
               PRIMARY KEY (user_id, request_id))
     catalog(id INT PK CHECK (id = 1), version INT, body TEXT JSON, updated_at TEXT)
                                           -- the shop's one catalog document (version 2)
+    staff(name TEXT PK, password_hash TEXT, created_at TEXT)
+                                          -- the dashboard's accounts (version 3)
+    secrets(name TEXT PK, value TEXT, created_at TEXT)
+                                          -- "session": the dashboard's cookie key (version 3)
 
-Older databases are migrated on open, in one transaction. Version 1 gains the
-empty ``catalog`` table (the shop has no catalog of its own until ``cornershop
+Older databases are migrated on open, in one transaction. Version 2 gains the empty
+``staff`` and ``secrets`` tables (the session secret is made on first use). Version 1
+also gains the empty ``catalog`` table (the shop has no catalog of its own until ``cornershop
 store init`` seeds it or one is imported; until then the skill serves the bundled
 demo catalog). Version 0 (Corner Shop before ``user_version`` was set: no
 ``carts.request_ids``, ``checkouts`` keyed by request id alone) also gets the
@@ -82,13 +87,14 @@ from skill.store.base import (
 )
 
 if TYPE_CHECKING:
+    from skill.dashboard.staff import StaffMember
     from skill.domain.orders import Order, OrderStatus
 
 T = TypeVar("T")
 FileId = tuple[int, int]
 
-SCHEMA_VERSION = 2
-TABLES = frozenset({"carts", "orders", "counters", "checkouts", "catalog"})
+SCHEMA_VERSION = 3
+TABLES = frozenset({"carts", "orders", "counters", "checkouts", "catalog", "staff", "secrets"})
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS carts ("
@@ -106,6 +112,11 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS catalog ("
     " id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL,"
     " body TEXT NOT NULL, updated_at TEXT NOT NULL)",
+    # Version 3: the staff dashboard's accounts, and its session secret.
+    "CREATE TABLE IF NOT EXISTS staff ("
+    " name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS secrets ("
+    " name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)",
 )
 # Version 0 -> 1: checkout records gain the user of their order.
 _MIGRATE_CHECKOUTS = (
@@ -568,6 +579,83 @@ class SQLiteStore:
             " updated_at = excluded.updated_at",
             (version, catalog_json(body), _now()),
         )
+
+    # -- staff accounts (the dashboard: skill/dashboard/staff.py) -------------------
+    def add_staff(self, member: StaffMember, *, replace: bool = False) -> None:
+        from skill.dashboard.staff import StaffExists
+
+        def apply(db: sqlite3.Connection) -> None:
+            taken = db.execute("SELECT 1 FROM staff WHERE name = ?", (member.name,)).fetchone()
+            if taken and not replace:
+                raise StaffExists(member.name)
+            db.execute(
+                "INSERT INTO staff(name, password_hash, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash,"
+                " created_at = excluded.created_at",
+                (member.name, member.password_hash, member.created_at.isoformat()),
+            )
+
+        self._guard_write(apply)
+
+    def get_staff(self, name: str) -> StaffMember | None:
+        row = self._read(
+            lambda db: db.execute(
+                "SELECT name, password_hash, created_at FROM staff WHERE name = ?", (name,)
+            ).fetchone()
+        )
+        return None if row is None else self._staff_of(row)
+
+    def list_staff(self) -> list[StaffMember]:
+        rows = self._read(
+            lambda db: db.execute(
+                "SELECT name, password_hash, created_at FROM staff ORDER BY name"
+            ).fetchall()
+        )
+        return [self._staff_of(row) for row in rows]
+
+    def remove_staff(self, name: str) -> bool:
+        return self._guard_write(
+            lambda db: db.execute("DELETE FROM staff WHERE name = ?", (name,)).rowcount > 0
+        )
+
+    def session_secret(self) -> bytes:
+        def read(db: sqlite3.Connection) -> Any:
+            return db.execute("SELECT value FROM secrets WHERE name = 'session'").fetchone()
+
+        row = self._read(read)
+        if row is None:
+            import secrets
+
+            made = secrets.token_hex(32)
+
+            def create(db: sqlite3.Connection) -> Any:
+                # First writer wins: every other process then reads that one.
+                db.execute(
+                    "INSERT OR IGNORE INTO secrets(name, value, created_at)"
+                    " VALUES ('session', ?, ?)",
+                    (made, _now()),
+                )
+                return read(db)
+
+            row = self._guard_write(create)
+        value = row[0]
+        if not (isinstance(value, str) and len(value) == 64):
+            raise self._damaged("the session secret", "it is not 64 hexadecimal digits.")
+        try:
+            return bytes.fromhex(value)
+        except ValueError as exc:
+            raise self._damaged("the session secret", "it is not 64 hexadecimal digits.") from exc
+
+    def _staff_of(self, row: tuple[Any, ...]) -> StaffMember:
+        from skill.dashboard.staff import StaffMember
+
+        name, password_hash, created_at = row
+        try:
+            return StaffMember.from_data(
+                {"name": name, "password_hash": password_hash, "created_at": created_at}
+            )
+        except CorruptRecord as exc:
+            raise self._damaged("a staff account", str(exc)) from exc
 
     # -- health --------------------------------------------------------------
     def ping(self) -> None:

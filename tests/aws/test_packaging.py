@@ -209,7 +209,7 @@ def test_function_zip_holds_the_lambdas_code_and_data_only(function_zip: Path) -
     )
     for name in entries:
         parts = PurePosixPath(name).parts
-        assert parts[0] in {"lambda_function.py", "__pycache__", "skill"}, name
+        assert parts[0] in {"lambda_function.py", "live_function.py", "__pycache__", "skill"}, name
         assert not {"tests", "bench", "interaction_models"} & set(parts), name
     # The dev-only modules stay out: the simulator, the test CA, the CLI, the packager,
     # the validator, the web service and the model tools.
@@ -244,7 +244,7 @@ def test_function_zip_is_within_budget_and_reproducible(
     function_zip: Path, tmp_path: Path, target: TargetPython
 ) -> None:
     sizes = zip_sizes(function_zip)
-    assert sizes.zipped <= packaging.FUNCTION_ZIP_BUDGET == 300_000
+    assert sizes.zipped <= packaging.FUNCTION_ZIP_BUDGET == 450_000
     again = build_function_zip(tmp_path, python=target)
     assert hashlib.sha256(again.read_bytes()).digest() == (
         hashlib.sha256(function_zip.read_bytes()).digest()

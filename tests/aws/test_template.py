@@ -2,7 +2,9 @@
 
 The table must be the one skill/store/dynamodb.py creates, the IAM policy must grant
 exactly the DynamoDB calls the store makes, and the runtime and architecture must be
-the ones `cornershop package` builds the layer for.
+the ones `cornershop package` builds the layer for. The optional live updates
+(EnableLiveUpdates) must grant their function only what skill/live_aws.py calls, on
+its own records, stream and API.
 """
 
 from __future__ import annotations
@@ -58,7 +60,12 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
 
 
 def the_function(template: dict[str, Any]) -> dict[str, Any]:
-    (function,) = resources_of_type(template, "AWS::Serverless::Function").values()
+    """The skill's function (the live-updates function is ``LiveFunction``)."""
+    assert set(resources_of_type(template, "AWS::Serverless::Function")) == {
+        "Function",
+        "LiveFunction",
+    }
+    function: dict[str, Any] = template["Resources"]["Function"]
     return function
 
 
@@ -156,10 +163,10 @@ _TRANSACT_ACTIONS = {
 }
 
 
-def actions_the_store_uses() -> set[str]:
+def actions_the_store_uses(path: Path | None = None) -> set[str]:
     """The IAM actions behind every ``self._call("operation", ...)`` (and ``_write``, the
-    same for writes) in the store."""
-    tree = ast.parse(Path(dynamodb.__file__).read_text("utf-8"))
+    same for writes) in the store (``path``: another copy of its source)."""
+    tree = ast.parse((path or Path(dynamodb.__file__)).read_text("utf-8"))
     operations: set[str] = set()
     transact_keys: set[str] = set()
     for node in ast.walk(tree):
@@ -188,21 +195,52 @@ def actions_the_store_uses() -> set[str]:
     return actions
 
 
-def test_iam_policy_grants_exactly_what_the_store_calls_on_this_table_only() -> None:
-    # GIVEN the function's policies
-    policies = the_function(load_template())["Properties"]["Policies"]
-    # THEN they are explicit statements (no SAM policy template such as DynamoDBCrudPolicy)
+def statements_of(function: dict[str, Any]) -> list[dict[str, Any]]:
+    policies = function["Properties"]["Policies"]
+    # explicit statements only (no SAM policy template such as DynamoDBCrudPolicy)
     assert all(isinstance(p, dict) and "Statement" in p for p in policies), policies
-    statements = [s for p in policies for s in p["Statement"]]
+    return [s for p in policies for s in p["Statement"]]
+
+
+def actions_of(statement: dict[str, Any]) -> set[str]:
+    actions = statement["Action"]
+    return set([actions] if isinstance(actions, str) else actions)
+
+
+def test_iam_policy_covers_what_the_store_calls_on_this_table_only() -> None:
+    # GIVEN the function's policies
+    statements = statements_of(the_function(load_template()))
     granted = set()
     for statement in statements:
         assert statement["Effect"] == "Allow"
-        actions = statement["Action"]
-        granted |= set([actions] if isinstance(actions, str) else actions)
+        granted |= actions_of(statement)
         # on the table, and nothing else
         assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}, statement
-    assert granted == actions_the_store_uses()
+    # THEN every DynamoDB action the store's calls need is granted
+    used = actions_the_store_uses()
+    assert used <= granted, used - granted
+    # and nothing else, but for a ConditionCheck inside TransactWriteItems (a checkout
+    # guards the catalog's version with one; granted before the code uses it)
+    assert granted - used <= {"dynamodb:ConditionCheckItem"}
+    assert "dynamodb:ConditionCheckItem" in granted
     assert not any("*" in a for a in granted)
+
+
+def test_the_action_scan_sees_every_kind_of_transaction_item(tmp_path: Path) -> None:
+    # GIVEN the store's source with one more transaction, holding a ConditionCheck and
+    # a Delete (so the scan cannot pass by never finding one)
+    source = Path(dynamodb.__file__).read_text("utf-8")
+    extra = (
+        "\n\ndef _more(self):\n"
+        "    self._write('transact_write_items', 'x', TransactItems=[\n"
+        "        {'ConditionCheck': {'TableName': 't'}}, {'Delete': {'TableName': 't'}}])\n"
+    )
+    copy = tmp_path / "dynamodb.py"
+    copy.write_text(source + extra, "utf-8")
+    # WHEN it is scanned THEN their actions are among those the policy must grant
+    found = actions_the_store_uses(copy)
+    assert {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"} <= found
+    assert actions_the_store_uses() <= found
 
 
 # -- the function and the layer -------------------------------------------------------------
@@ -255,7 +293,11 @@ def test_web_service_is_optional_and_serves_two_routes() -> None:
         "Fn::Equals": [{"Ref": "EnableWebService"}, "true"]
     }
     web_kinds = ("AWS::ApiGatewayV2::", "AWS::Lambda::Permission")
-    web = {name: r for name, r in template["Resources"].items() if r["Type"].startswith(web_kinds)}
+    web = {
+        name: r
+        for name, r in template["Resources"].items()
+        if r["Type"].startswith(web_kinds) and r.get("Condition") != "LiveUpdates"
+    }
     assert web, "no HTTP API resources"
     assert {name: r.get("Condition") for name, r in web.items()} == dict.fromkeys(web, "WebService")
     routes = {
@@ -339,3 +381,213 @@ def test_a_changed_parameter_or_layer_publishes_a_new_version() -> None:
             depends.add(name)
     assert {"SkillId", "EnableSnapStart", "DependenciesLayer"} <= depends
     assert depends <= _refs(description), depends - _refs(description)
+
+
+# -- live updates (EnableLiveUpdates) ----------------------------------------------------------
+def live_resources(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {n: r for n, r in template["Resources"].items() if r.get("Condition") == "LiveUpdates"}
+
+
+def stream_filter_matches(record: dict[str, Any], template: dict[str, Any] | None = None) -> bool:
+    """Whether the live event source mapping's filter lets a stream record through: the
+    subset of Lambda's filter syntax the pattern uses (lists of values, prefix)."""
+    template = template or load_template()
+    (mapping,) = resources_of_type(template, "AWS::Lambda::EventSourceMapping").values()
+    (only,) = mapping["Properties"]["FilterCriteria"]["Filters"]
+    pattern = json.loads(only["Pattern"])
+
+    def matches(pattern: Any, value: Any) -> bool:
+        if isinstance(pattern, dict):
+            return isinstance(value, dict) and all(
+                k in value and matches(p, value[k]) for k, p in pattern.items()
+            )
+        assert isinstance(pattern, list), pattern
+        for option in pattern:
+            if isinstance(option, dict):
+                assert set(option) == {"prefix"}, option
+                if isinstance(value, str) and value.startswith(option["prefix"]):
+                    return True
+            elif option == value:
+                return True
+        return False
+
+    return matches(pattern, record)
+
+
+def test_live_updates_are_optional_off_by_default_and_need_a_secret() -> None:
+    template = load_template()
+    enable = template["Parameters"]["EnableLiveUpdates"]
+    assert (enable["Default"], enable["AllowedValues"]) == ("false", ["true", "false"])
+    assert template["Conditions"]["LiveUpdates"] == {
+        "Fn::Equals": [{"Ref": "EnableLiveUpdates"}, "true"]
+    }
+    secret = template["Parameters"]["LiveSecret"]
+    assert secret["NoEcho"] is True and secret["Default"] == ""
+    pattern = re.compile(secret["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("a" * 64)
+    assert not pattern.fullmatch("a" * 31)  # skill.live_token.MIN_SECRET_LENGTH
+    rule = template["Rules"]["LiveUpdatesNeedASecret"]
+    assert rule["RuleCondition"] == template["Conditions"]["LiveUpdates"]
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "LiveSecret"}, ""]}]
+    }
+    # Everything it adds is conditional; the table's stream too.
+    names = set(live_resources(template))
+    assert {"LiveFunction", "LiveStream", "LiveApi", "LiveStage", "LivePermission"} <= names
+    for name in template["Resources"]:
+        if name.startswith("Live"):
+            assert name in names, name
+    (table,) = resources_of_type(template, "AWS::DynamoDB::Table").values()
+    assert table["Properties"]["StreamSpecification"] == {
+        "Fn::If": ["LiveUpdates", {"StreamViewType": "NEW_IMAGE"}, {"Ref": "AWS::NoValue"}]
+    }
+    outputs = template["Outputs"]
+    assert outputs["LiveUpdatesUrl"]["Condition"] == "LiveUpdates"
+
+
+def test_live_websocket_api_has_the_three_routes_on_the_live_function() -> None:
+    template = load_template()
+    live = live_resources(template)
+    (api,) = (r for r in live.values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    assert api["Properties"]["ProtocolType"] == "WEBSOCKET"
+    routes = [r["Properties"] for r in live.values() if r["Type"] == "AWS::ApiGatewayV2::Route"]
+    assert sorted(r["RouteKey"] for r in routes) == ["$connect", "$default", "$disconnect"]
+    assert {r["ApiId"]["Ref"] for r in routes} == {"LiveApi"}
+    assert {r["Target"]["Fn::Sub"] for r in routes} == {"integrations/${LiveIntegration}"}
+    integration = template["Resources"]["LiveIntegration"]["Properties"]
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert integration["IntegrationUri"]["Fn::Sub"].endswith(
+        ":lambda:path/2015-03-31/functions/${LiveFunction.Arn}/invocations"
+    )
+    # One stage name everywhere: the stage, the function's endpoint, the IAM resource,
+    # API Gateway's permission to invoke, and the URL the dashboard connects to.
+    stage = template["Resources"]["LiveStage"]["Properties"]
+    assert stage["AutoDeploy"] is True
+    name = stage["StageName"]
+    function = template["Resources"]["LiveFunction"]["Properties"]
+    endpoint = function["Environment"]["Variables"]["CORNERSHOP_LIVE_ENDPOINT"]["Fn::Sub"]
+    assert endpoint.startswith("https://${LiveApi}.execute-api.") and endpoint.endswith(f"/{name}")
+    url = template["Outputs"]["LiveUpdatesUrl"]["Value"]["Fn::Sub"]
+    assert url == endpoint.replace("https://", "wss://")
+    permission = template["Resources"]["LivePermission"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "LiveFunction"}
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["SourceArn"]["Fn::Sub"].endswith(":${LiveApi}/" + name + "/*")
+    push = next(
+        s for s in statements_of(template["Resources"]["LiveFunction"]) if s["Sid"] == "LivePush"
+    )
+    assert push["Resource"]["Fn::Sub"].endswith(f":${{LiveApi}}/{name}/POST/@connections/*")
+
+
+def test_live_function_runs_the_live_entry_point_from_the_function_zip() -> None:
+    template = load_template()
+    function = template["Resources"]["LiveFunction"]["Properties"]
+    main = the_function(template)["Properties"]
+    assert function["CodeUri"] == main["CodeUri"]
+    assert (function["Runtime"], function["Architectures"]) == (
+        main["Runtime"],
+        main["Architectures"],
+    )
+    module, _, attribute = function["Handler"].partition(".")
+    assert module == "live_function"
+    assert f"def {attribute}(" in (REPO / "lambda" / f"{module}.py").read_text("utf-8")
+    # No layer: tests/aws/test_live.py checks it imports only what Lambda provides.
+    assert "Layers" not in function
+    variables = function["Environment"]["Variables"]
+    assert variables["CORNERSHOP_STORE"] == {"Fn::Sub": "dynamodb://${Table}"}
+    assert variables["CORNERSHOP_LIVE_SECRET"] == {"Ref": "LiveSecret"}
+    # The table's stream, order items only, with partial batch responses.
+    mapping = template["Resources"]["LiveStream"]["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert mapping["FunctionName"] == {"Ref": "LiveFunction"}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["StartingPosition"] == "LATEST"
+    assert mapping["ParallelizationFactor"] == 1
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "ORDER#"}]}}},
+    }
+
+
+def test_live_stream_filter_passes_order_records_only() -> None:
+    template = load_template()
+    events = REPO / "tests" / "events" / "aws" / "live"
+
+    def record(name: str) -> dict[str, Any]:
+        (only,) = json.loads((events / f"{name}.json").read_text("utf-8"))["Records"]
+        return dict(only)
+
+    assert stream_filter_matches(record("stream_order_placed"), template)
+    assert stream_filter_matches(record("stream_order_ready"), template)
+    assert not stream_filter_matches(record("stream_cart_changed"), template)
+    removed = record("stream_order_placed")
+    removed["eventName"] = "REMOVE"
+    assert not stream_filter_matches(removed, template)
+    connection = record("stream_order_placed")
+    connection["dynamodb"]["Keys"] = {"pk": {"S": "LIVE#main"}, "sk": {"S": "CONN#abc="}}
+    assert not stream_filter_matches(connection, template)
+
+
+_LIVE_CALL_ACTIONS = {
+    ("dynamodb", "put_item"): "dynamodb:PutItem",
+    ("dynamodb", "delete_item"): "dynamodb:DeleteItem",
+    ("dynamodb", "query"): "dynamodb:Query",
+    ("management", "post_to_connection"): "execute-api:ManageConnections",
+}
+
+
+def actions_live_uses() -> set[str]:
+    """The IAM actions behind every ``self.dynamodb.<call>`` / ``self.management.<call>``
+    in skill/live_aws.py."""
+    from skill import live_aws
+
+    tree = ast.parse(Path(live_aws.__file__).read_text("utf-8"))
+    calls = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "self"
+            and node.value.attr in {"dynamodb", "management"}
+        ):
+            calls.add((node.value.attr, node.attr))
+    assert calls, "found no self.dynamodb.<call> in skill/live_aws.py"
+    for call in calls:
+        assert call in _LIVE_CALL_ACTIONS, f"map {call} to its IAM action in this test"
+    return {_LIVE_CALL_ACTIONS[c] for c in calls}
+
+
+def test_live_function_has_least_privilege() -> None:
+    template = load_template()
+    statements = {s["Sid"]: s for s in statements_of(template["Resources"]["LiveFunction"])}
+    assert set(statements) == {"LiveConnections", "LiveStream", "LivePush"}
+    assert all(s["Effect"] == "Allow" for s in statements.values())
+    # Connection records: only the calls live_aws.py makes, on the table, and only in
+    # the LIVE#<shop> partitions: never an order, a cart or a counter.
+    records = statements["LiveConnections"]
+    assert actions_of(records) == {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"}
+    assert records["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+    assert records["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["LIVE#*"]}}
+    # Reading this table's streams, as Lambda's event source mapping does.
+    stream = statements["LiveStream"]
+    assert actions_of(stream) == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    }
+    assert stream["Resource"] == {"Fn::Sub": "${Table.Arn}/stream/*"}
+    # Posting to this API's connections only.
+    push = statements["LivePush"]
+    assert actions_of(push) == {"execute-api:ManageConnections"}
+    assert push["Resource"]["Fn::Sub"].startswith(
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${LiveApi}/"
+    )
+    # What the code calls is exactly what is granted, beside the stream's reads.
+    granted = set().union(*(actions_of(s) for s in statements.values()))
+    assert granted - actions_of(stream) == actions_live_uses()
+    assert not any("*" in a for a in granted)
+    # SAM adds no managed policy with broader reads (a SAM DynamoDB event would).
+    assert "Events" not in template["Resources"]["LiveFunction"]["Properties"]

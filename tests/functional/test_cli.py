@@ -84,7 +84,10 @@ def test_orders_lists_and_moves_orders_along(
 
 
 def test_model_check_passes_on_the_repo() -> None:
-    assert run("model", "check", "--bundled") == (0, "interaction models match the catalog and skill-package/\n")
+    assert run("model", "check", "--bundled") == (
+        0,
+        "interaction models match the catalog and skill-package/\n",
+    )
 
 
 def test_store_init_and_ping(tmp_path: Path) -> None:

@@ -73,8 +73,11 @@ def test_a_schema_1_database_gains_the_catalog_table_on_open(tmp_path: Path, cre
     # WHEN today's store opens it (read-only commands too)
     store = SQLiteStore(path, create=create)
     # THEN it is schema 2, with the catalog table, and everything else is as it was
-    assert SCHEMA_VERSION == 2
-    assert _schema(path) == (2, {"carts", "orders", "counters", "checkouts", "catalog"})
+    assert SCHEMA_VERSION == 3
+    assert _schema(path) == (
+        3,
+        {"carts", "orders", "counters", "checkouts", "catalog", "staff", "secrets"},
+    )
     assert store.get_cart(ADA) == Cart.from_lines({"BREAD": 1})
     assert store.list_orders() == [order]
     assert store.place_order(ADA, "yes-1", lambda c, n, d: order) == order  # the replay
@@ -98,4 +101,7 @@ def test_a_schema_1_database_gains_the_catalog_table_on_open(tmp_path: Path, cre
 def test_a_new_database_is_created_at_schema_2(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     SQLiteStore(path).close()
-    assert _schema(path) == (2, {"carts", "orders", "counters", "checkouts", "catalog"})
+    assert _schema(path) == (
+        3,
+        {"carts", "orders", "counters", "checkouts", "catalog", "staff", "secrets"},
+    )

@@ -1,0 +1,213 @@
+"""The staff dashboard's behaviour, for any web layer: logins, today's orders, actions.
+
+:class:`Dashboard` is what ``skill/web.py`` calls from its ``/shop`` routes; it knows
+nothing of Flask. Sessions are plain dicts (the web layer keeps them in a signed
+cookie), see :mod:`skill.dashboard.auth`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable, Generator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from skill.dashboard import auth
+from skill.dashboard.feed import STREAM_SECONDS, ChangeFeed, sse_stream
+from skill.dashboard.staff import (
+    MAX_PASSWORD,
+    StaffDirectory,
+    check_name,
+    is_name,
+    verify_password,
+    waste_a_check,
+)
+from skill.errors import CornerShopError
+from skill.logs import get_logger, hashed
+from skill.shop_actions import OrderHook, move_order, public_order
+
+if TYPE_CHECKING:
+    from skill.domain.orders import Order
+    from skill.store import Store
+
+#: Dashboard actions and the status each one moves an order to.
+ACTIONS = {"ready": "ready", "collected": "collected", "cancel": "cancelled"}
+#: Event streams held open at once per process (each holds a web server thread).
+MAX_STREAMS = 4
+#: Password checks at once (each is ~0.1 s of CPU and 32 MiB); more wait their turn.
+PASSWORD_CHECKS = 2
+PASSWORD_WAIT_S = 3.0
+
+_log = get_logger("dashboard")
+
+
+def zone_name(zone: tzinfo) -> str:
+    key = getattr(zone, "key", None)
+    return key if isinstance(key, str) else "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """``staff`` is set on success; otherwise ``status`` (401, 429, 503) and ``message``."""
+
+    staff: str | None
+    status: int = 200
+    message: str = ""
+    retry_after: int = 0
+
+
+class DashboardUnavailable(CornerShopError):
+    """The dashboard cannot work right now (no staff accounts in this store, store down)."""
+
+
+class Dashboard:
+    """One shop's staff dashboard in one process. Build once; :meth:`close` at the end."""
+
+    def __init__(
+        self,
+        store: Store,
+        staff: StaffDirectory | None,
+        *,
+        zone: tzinfo = UTC,
+        secret: bytes | None = None,
+        hooks: Sequence[OrderHook] = (),
+        limiter: auth.LoginLimiter | None = None,
+        feed: ChangeFeed | None = None,
+        max_streams: int = MAX_STREAMS,
+        stream_seconds: float = STREAM_SECONDS,
+        clock: Callable[[], float] = time.time,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        from skill.dashboard.feed import WINDOW
+
+        self.store = store
+        self.staff = staff
+        self.zone = zone
+        self.limiter = limiter or auth.LoginLimiter()
+        self.revoked = auth.RevokedSessions(clock=clock)
+        self.feed = feed or ChangeFeed(lambda: store.list_orders(limit=WINDOW))
+        self.hooks: tuple[OrderHook, ...] = (self.feed.hook, *hooks)
+        self._secret = secret
+        self._secret_lock = threading.Lock()
+        self._streams = threading.BoundedSemaphore(max_streams)
+        self._stream_seconds = stream_seconds
+        self._checks = threading.BoundedSemaphore(PASSWORD_CHECKS)
+        self._clock = clock
+        self._now = now
+
+    # -- the session secret ------------------------------------------------------
+    def secret(self) -> bytes:
+        """The key that signs session cookies (``StoreError`` if the store can't give it)."""
+        if self._secret is None:
+            with self._secret_lock:
+                if self._secret is None:
+                    self._secret = self._directory().session_secret()
+        return self._secret
+
+    def _directory(self) -> StaffDirectory:
+        if self.staff is None:
+            raise DashboardUnavailable(
+                "This store keeps no staff accounts, so nobody can log in to the dashboard. "
+                "Use a SQLite, DynamoDB or memory store."
+            )
+        return self.staff
+
+    # -- logging in and out --------------------------------------------------------
+    def login(self, raw_name: str, password: str, address: str) -> LoginResult:
+        """Check a login; on success the caller starts a session with :meth:`claims`."""
+        name = raw_name.strip().lower()[:64]
+        wait = self.limiter.retry_after(address, name)
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            _log.warning("login refused (too many failures) from %s", hashed(address))
+            return LoginResult(
+                None,
+                429,
+                f"Too many failed logins. Try again in about {minutes} minute"
+                f"{'s' if minutes != 1 else ''}.",
+                int(wait) + 1,
+            )
+        if not self._checks.acquire(timeout=PASSWORD_WAIT_S):
+            return LoginResult(None, 503, "The shop is busy. Try again in a moment.")
+        try:
+            member = self._directory().get_staff(name) if is_name(name) else None
+            if member is None:
+                waste_a_check(password)
+                ok = False
+            else:
+                ok = len(password) <= MAX_PASSWORD and verify_password(
+                    member.password_hash, password
+                )
+        finally:
+            self._checks.release()
+        if not ok:
+            self.limiter.failed(address, name)
+            # A name with no account is not logged: people type their password there.
+            who = f"staff {name}" if member is not None else "a name with no account"
+            _log.warning("failed login for %s from %s", who, hashed(address))
+            return LoginResult(None, 401, "That name and password do not match an account.")
+        _log.info("staff %s logged in", name)
+        return LoginResult(name)
+
+    def claims(self, name: str) -> dict[str, Any]:
+        """A new session for ``name`` (who just logged in)."""
+        member = self._directory().get_staff(check_name(name))
+        if member is None:
+            raise DashboardUnavailable(f"The staff account {name} was removed just now.")
+        return auth.new_claims(self.secret(), member.name, member.password_hash, self._clock())
+
+    def staff_for(self, session: Mapping[str, Any]) -> str | None:
+        """The staff name of a valid session, else None (StoreError if the store is down)."""
+        claims = auth.Claims.of(session)
+        if claims is None or not claims.fresh(self._clock()) or claims.sid in self.revoked:
+            return None
+        member = self._directory().get_staff(claims.staff) if is_name(claims.staff) else None
+        if member is None:
+            return None
+        expected = auth.password_tag(self.secret(), member.name, member.password_hash)
+        return member.name if hmac.compare_digest(expected, claims.key) else None
+
+    def logout(self, session: MutableMapping[str, Any]) -> None:
+        claims = auth.Claims.of(session)
+        if claims is not None:
+            self.revoked.revoke(claims)
+            _log.info("staff %s logged out", claims.staff)
+        session.clear()
+
+    @staticmethod
+    def csrf_token(session: MutableMapping[str, Any]) -> str:
+        """The session's CSRF token, made now if it has none (the login form's)."""
+        token = session.get("csrf")
+        if not isinstance(token, str) or not token:
+            token = session["csrf"] = auth.new_csrf_token()
+        return token
+
+    # -- orders -----------------------------------------------------------------------
+    def today(self) -> dict[str, Any]:
+        """Today's orders (in the shop's time zone), newest first, and the feed cursor."""
+        orders, cursor = self.feed.snapshot()
+        day = self._now().astimezone(self.zone).date()
+        todays = [o for o in orders if o.created_at.astimezone(self.zone).date() == day]
+        return {
+            "orders": [public_order(o) for o in todays],
+            "cursor": cursor,
+            "today": day.isoformat(),
+            "zone": zone_name(self.zone),
+        }
+
+    def move(self, staff: str, number: int, action: str) -> Order:
+        """Apply a dashboard action; the errors of :func:`move_order`, or ``KeyError``."""
+        from skill.domain.orders import OrderStatus
+
+        status = OrderStatus(ACTIONS[action])
+        return move_order(self.store, number, status, actor=staff, on_change=self.hooks)
+
+    def events(self, cursor: str | None) -> Generator[bytes, None, None]:
+        """The live event stream (server-sent events) after ``cursor``."""
+        return sse_stream(self.feed, cursor, self._streams, seconds=self._stream_seconds)
+
+    def close(self) -> None:
+        self.feed.close()
