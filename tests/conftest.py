@@ -7,6 +7,7 @@ import ipaddress
 import itertools
 import json
 import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -177,3 +178,50 @@ def speech_of(response: dict[str, Any]) -> str:
 @pytest.fixture
 def talk(skill: CornerShopSkill, event: Callable[..., dict[str, Any]]) -> Conversation:
     return Conversation(skill, event)
+
+
+# -- the browser -------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+REQUIRED = os.environ.get("CORNERSHOP_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """Real headless Chromium (Debian's chromium + chromium-driver) through selenium.
+
+    Skipped where the browser is missing, except under CORNERSHOP_REQUIRE_BROWSER=1 (CI),
+    where a missing browser is a failure. The flags keep it off the network.
+    """
+    if not (CHROMIUM and CHROMEDRIVER):
+        if REQUIRED:
+            pytest.fail(
+                "Chromium and chromedriver are required (apt-get install chromium chromium-driver)."
+            )
+        pytest.skip(
+            "Chromium is not installed here; CI installs it "
+            "(apt-get install chromium chromium-driver)."
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()

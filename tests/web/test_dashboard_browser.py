@@ -12,8 +12,6 @@ import copy
 import http.client
 import io
 import json
-import os
-import shutil
 import threading
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
@@ -34,9 +32,6 @@ from skill.testing.alexa_ca import ThrowawayCA
 from skill.verification import RequestVerifier
 from skill.web import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-REQUIRED = os.environ.get("CORNERSHOP_REQUIRE_BROWSER") == "1"
 PASSWORD = "correct horse battery"
 SKILL_ID = load_event("launch")["context"]["System"]["application"]["applicationId"]
 
@@ -120,42 +115,6 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     yield running
     running.stop()
     skill.close()
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        if REQUIRED:
-            pytest.fail(
-                "Chromium and chromedriver are required (apt-get install chromium chromium-driver)."
-            )
-        pytest.skip(
-            "Chromium is not installed here; CI installs it "
-            "(apt-get install chromium chromium-driver)."
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.browser
