@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -216,7 +217,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         out.write(
             f"Corner Shop on {server.url}/alexa, {mode}, "
             f"verification {'on' if settings.verify_requests else 'OFF'}, "
-            f"store {settings.store_url}\n"
+            f"store {settings.store_url}, {_zone_note(settings)}\n"
         )
         out.flush()
 
@@ -225,6 +226,14 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         skill.close()
     return 0
+
+
+def _zone_note(settings: Settings) -> str:
+    """The shop's time zone for the start-up line; the default gets a hint, because a
+    shop that forgot to set it tells customers pickup times in UTC."""
+    if settings.timezone == "UTC" and not os.environ.get("CORNERSHOP_TIMEZONE"):
+        return "times in UTC (the default: set CORNERSHOP_TIMEZONE, e.g. Europe/Berlin)"
+    return f"times in {settings.timezone}"
 
 
 # -- model -------------------------------------------------------------------

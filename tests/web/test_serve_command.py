@@ -73,7 +73,10 @@ class Served:
 
 @contextlib.contextmanager
 def cornershop_serve(
-    tmp_path: Path, *options: str, open_files: tuple[int, int] | None = None
+    tmp_path: Path,
+    *options: str,
+    open_files: tuple[int, int] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Served]:
     """``cornershop serve`` in a subprocess, once it has printed its banner line.
 
@@ -89,7 +92,7 @@ def cornershop_serve(
     proc = subprocess.Popen(
         command,
         cwd=REPO,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -112,6 +115,8 @@ def test_production_mode_serves_with_waitress_and_verifies(tmp_path: Path) -> No
         port, banner = served.port, served.banner
         assert f"Corner Shop on http://127.0.0.1:{port}/alexa, production" in banner
         assert "verification on" in banner
+        # No CORNERSHOP_TIMEZONE: the start-up line says times are UTC and how to change it
+        assert "times in UTC (the default: set CORNERSHOP_TIMEZONE" in banner
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         # WHEN it is asked for its health, and sent an unsigned request
         conn.request("GET", "/healthz")
@@ -180,3 +185,32 @@ def test_the_soft_open_file_limit_is_raised_to_fit_the_connections(tmp_path: Pat
         assert soft_limit(served.proc.pid) == 1064
         err = served.stop()
     assert "open-file limit" not in err
+
+
+@pytest.mark.slow
+def test_the_start_up_line_names_the_shop_time_zone(tmp_path: Path) -> None:
+    # GIVEN a shop in Berlin
+    with cornershop_serve(tmp_path, env={"CORNERSHOP_TIMEZONE": "Europe/Berlin"}) as served:
+        # THEN the start-up line says so, without the default's hint
+        assert "times in Europe/Berlin" in served.banner
+        assert "the default" not in served.banner
+
+
+def test_an_unknown_time_zone_stops_the_server_with_how_to_fix_it(tmp_path: Path) -> None:
+    # GIVEN a misspelt zone, WHEN the server starts
+    done = subprocess.run(
+        [str(CORNERSHOP), "serve", "--port", str(free_port()), "--store", "memory://"],
+        cwd=REPO,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            "CORNERSHOP_TIMEZONE": "Europe/Berlni",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # THEN it refuses to start, names the setting and says what a valid value looks like
+    assert done.returncode != 0
+    assert "CORNERSHOP_TIMEZONE='Europe/Berlni' is not a time zone" in done.stderr
+    assert "Europe/Berlin" in done.stderr and "Traceback" not in done.stderr
