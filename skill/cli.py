@@ -123,14 +123,27 @@ def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
     if not orders:
         out.write("No orders yet.\n")
         return 0
+    # Times in the shop's zone (CORNERSHOP_TIMEZONE), as customers heard them.
+    zone = settings.zone
+    placed = f"placed ({settings.timezone})"
     out.write(
-        f"{'order':>6}  {'status':<10} {'placed (UTC)':<17} {'items':>5}  {'total':>9}  lines\n"
+        f"{'order':>6}  {'status':<10} {placed:<17} {'pickup':<5}  {'items':>5}  "
+        f"{'total':>9}  lines\n"
     )
     for order in orders:
         lines = ", ".join(f"{ln.quantity} x {ln.name}" for ln in order.lines)
+        created = order.created_at.astimezone(zone)
+        pickup = order.pickup_at.astimezone(zone) if order.pickup_at else None
+        # The pickup's date only when it is not the day the order was placed.
+        if pickup is None:
+            when = "-"
+        elif pickup.date() == created.date():
+            when = pickup.strftime("%H:%M")
+        else:
+            when = pickup.strftime("%m-%d %H:%M")
         out.write(
             f"{order.number:>6}  {order.status.value:<10} "
-            f"{order.created_at.strftime('%Y-%m-%d %H:%M'):<17} {order.count:>5}  "
+            f"{created.strftime('%Y-%m-%d %H:%M'):<17} {when:<5}  {order.count:>5}  "
             f"{order.total.display():>9}  {lines}\n"
         )
     return 0

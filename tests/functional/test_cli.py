@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EVENTS
@@ -46,12 +48,12 @@ def test_invoke_bad_file_is_a_clear_error(
     assert code == 2
 
 
-def _place_order(store_url: str) -> None:
+def _place_order(store_url: str, *, clock: Any = None) -> None:
     from skill.app import build_skill
     from skill.config import Settings
     from skill.profile import NoProfile
 
-    skill = build_skill(Settings(store_url=store_url), profile=NoProfile())
+    skill = build_skill(Settings(store_url=store_url), profile=NoProfile(), clock=clock)
     attrs: dict = {}
     for name in ["add_item", "checkout", "yes"]:
         env = json.loads((EVENTS / f"{name}.json").read_text())
@@ -81,6 +83,23 @@ def test_orders_lists_and_moves_orders_along(
     code, _ = run("orders", "cancel", "999", "--store", url)
     assert code == 2
     assert "There is no order number 999" in capsys.readouterr().err
+
+
+def test_orders_shows_times_in_the_shop_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an order placed at 09:00 UTC on a weekday morning
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    assert run("store", "init", "--store", url)[0] == 0
+    _place_order(url, clock=lambda: datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    # WHEN a shop in Berlin lists its orders
+    monkeypatch.setenv("CORNERSHOP_TIMEZONE", "Europe/Berlin")
+    code, out = run("orders", "--store", url)
+    # THEN the placed and pickup times are Berlin's (UTC+1 in December)
+    assert code == 0
+    header, row = out.splitlines()[:2]
+    assert "placed (Europe/Berlin)" in header and "pickup" in header
+    assert "2026-12-01 10:00" in row and "10:20" in row
 
 
 def test_model_check_passes_on_the_repo() -> None:
