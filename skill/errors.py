@@ -16,7 +16,8 @@ mapped at the module that owns that library, with ``raise ... from exc``::
     │   ├── LineLimitExceeded
     │   ├── ItemNotInCart
     │   ├── EmptyCart
-    │   └── InvalidStatusChange
+    │   ├── InvalidStatusChange
+    │   └── OrderNotCancellable  a customer's cancel of an order past "placed"
     ├── StoreError             storage is unreachable or failed; data left as it was
     │   ├── OrderNotFound
     │   ├── StoreNotFound      a read-only command named a store that does not exist
@@ -27,6 +28,11 @@ Messages are full sentences that say how to fix the problem.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from skill.domain.orders import OrderStatus
 
 
 class CornerShopError(Exception):
@@ -87,15 +93,46 @@ class InvalidStatusChange(DomainError):
     """The shop asked for an order status that cannot follow the current one."""
 
 
+class OrderNotCancellable(DomainError):
+    """A customer asked to cancel an order that is no longer ``placed``.
+
+    Customers may cancel only while the shop has not started on the order: once it
+    is ready (or collected, or cancelled already) only the shop can change it.
+    :attr:`status` is the order's status when the cancel was refused.
+    """
+
+    def __init__(self, number: int, status: OrderStatus) -> None:
+        if status.value == "cancelled":
+            reason = f"Order {number} is already cancelled, so there is nothing to cancel."
+        elif status.value == "collected":
+            reason = f"Order {number} was collected, so it can no longer be cancelled."
+        else:
+            reason = (
+                f"Order {number} is {status.value}, so the customer can no longer cancel it; "
+                f"the shop can, with `cornershop orders cancel {number}`."
+            )
+        super().__init__(reason)
+        self.number = number
+        self.status = status
+
+
 class StoreError(CornerShopError):
     """Storage failed. The operation was not applied; the caller may retry."""
 
 
 class OrderNotFound(StoreError):
-    def __init__(self, number: int) -> None:
-        super().__init__(
-            f"There is no order number {number}. Run `cornershop orders` to list them."
-        )
+    """No such order; ``for_customer``: none of that customer's (a customer's cancel
+    never learns whether another customer's order has that number)."""
+
+    def __init__(self, number: int, *, for_customer: bool = False) -> None:
+        if for_customer:
+            message = (
+                f"The customer has no order number {number}: it does not exist or belongs "
+                "to another customer. Ask them for the number of their own order."
+            )
+        else:
+            message = f"There is no order number {number}. Run `cornershop orders` to list them."
+        super().__init__(message)
         self.number = number
 
 

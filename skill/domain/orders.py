@@ -1,9 +1,11 @@
 """Orders: what a checkout turns a cart into, and how an order moves along.
 
 :func:`check_status_change` is the one rule for moving an order along; every store
-applies it through :meth:`Order.with_status`. :meth:`Order.from_data` checks a stored
-order as strictly as :meth:`Cart.from_data <skill.domain.cart.Cart.from_data>` checks a
-cart, and raises :class:`~skill.errors.CorruptRecord` for anything an order made by
+applies it through :meth:`Order.with_status`. A customer's own cancel is narrower
+(:meth:`Order.cancelled_by_customer`: only while the order is still placed).
+:meth:`Order.from_data` checks a stored order as strictly as
+:meth:`Cart.from_data <skill.domain.cart.Cart.from_data>` checks a cart, and raises
+:class:`~skill.errors.CorruptRecord` for anything an order made by
 :func:`order_from_cart` could not hold (a negative price, an unknown status, a total
 that does not add up), so a damaged order is never spoken, listed or moved along.
 
@@ -36,6 +38,7 @@ from skill.errors import (
     EmptyCart,
     InvalidQuantity,
     InvalidStatusChange,
+    OrderNotCancellable,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +71,8 @@ _ALREADY = {
     OrderStatus.COLLECTED: "has already been collected",
     OrderStatus.CANCELLED: "is already cancelled",
 }
+#: The statuses from which a customer may cancel their own order ("cancel my order").
+CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PLACED})
 _STATUSES = {status.value: status for status in OrderStatus}
 _SEE_ORDERS = "Run `cornershop orders` to see each order's status."
 
@@ -146,6 +151,19 @@ class Order:
             pickup_at=self.pickup_at,
             api_region=self.api_region,
         )
+
+    def cancelled_by_customer(self) -> Order:
+        """This order cancelled by its customer: only while it is still ``placed``.
+
+        The shop may cancel a ready order too (:meth:`with_status`), but a customer
+        may not: once the shop has prepared it, they must call the shop. Raises
+        :class:`OrderNotCancellable`, with the status, otherwise. Every store checks
+        this inside the same atomic write as the change (see
+        :meth:`Store.cancel_order <skill.store.base.Store.cancel_order>`).
+        """
+        if self.status not in CUSTOMER_CANCELLABLE:
+            raise OrderNotCancellable(self.number, self.status)
+        return self.with_status(OrderStatus.CANCELLED)
 
     def to_data(self) -> dict[str, Any]:
         return {

@@ -46,6 +46,15 @@ What every implementation guarantees, and the contract tests
   (through ``Order.with_status``): a refused change, including asking for the
   status the order already has, raises :class:`~skill.errors.InvalidStatusChange`
   and writes nothing.
+* **A customer's cancel is atomic, and only from placed.** :meth:`Store.cancel_order`
+  checks that the order is the caller's and still ``placed``
+  (:meth:`Order.cancelled_by_customer <skill.domain.orders.Order.cancelled_by_customer>`)
+  in the same atomic write that cancels it (memory: the lock; SQLite: one
+  ``BEGIN IMMEDIATE`` transaction; DynamoDB: an update conditional on
+  ``status = placed AND user_id = U``). So a cancel racing the shop's "ready" ends in
+  exactly one of the two: the order is cancelled and the shop's change is refused
+  (:class:`~skill.errors.InvalidStatusChange`), or it is ready and the cancel is
+  refused (:class:`~skill.errors.OrderNotCancellable`).
 
 What the request-id guarantees do **not** cover:
 
@@ -125,6 +134,17 @@ class Store(Protocol):
 
     def set_order_status(self, number: int, status: OrderStatus) -> Order:
         """Move an order along; InvalidStatusChange (nothing written) if the rule refuses."""
+        ...
+
+    def cancel_order(self, user_id: str, number: int) -> Order:
+        """Cancel order ``number`` for its customer ``user_id``, atomically; the cancelled order.
+
+        Only while it is ``placed``: otherwise OrderNotCancellable (carrying the status
+        it has; nothing written). OrderNotFound (``for_customer``) when there is no such
+        order *or* it is another user's: one customer never learns about another's
+        orders. The shop's own path is :meth:`set_order_status`, whose rules differ (it
+        may still cancel a ready order).
+        """
         ...
 
     def get_catalog(self) -> dict[str, Any] | None:

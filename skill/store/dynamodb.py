@@ -21,7 +21,8 @@ to ten digits so that the sort key orders like the number::
                                                    write_token (the writing attempt's)
     SHOP#<shop>                 ORDER#<n>          number, user_id, status, created_at,
                                                    body (Order.to_data() as JSON),
-                                                   write_token (the checkout attempt's)
+                                                   write_token (the checkout attempt's),
+                                                   status_token (the last status change's)
     REQ#<shop>#<user>           CHECKOUT#<req id>  order_number (N), user_id, created_at,
                                                    expires_at (N, TTL: 24 h)
     SHOP#<shop>                 STAFF#<name>       body (StaffMember.to_data() as JSON: the
@@ -71,6 +72,13 @@ to ten digits so that the sort key orders like the number::
   still settle every race with other processes (other Lambda containers).
 * **Orders** of a shop share one partition, listed newest first by a Query on
   ``sk`` descending. A corner shop stays far below a partition's 1,000 writes/s.
+* **Status changes** (the shop's, and a customer's cancel) are one UpdateItem
+  conditional on the status read (``status = :old``; a customer's cancel:
+  ``status = placed AND user_id = :user``), retried on conflict by reading again and
+  deciding again, so a cancel racing the shop's "ready" ends in exactly one of the
+  two. The update puts a random ``status_token``, by which a re-read recognises a
+  change of its own that committed although its reply was lost, or that botocore
+  sent again (the retry then fails its condition).
 * **Request records** expire after 24 hours (DynamoDB TTL deletes them lazily;
   until then a replay still returns the first order).
 
@@ -181,8 +189,8 @@ that loses, cuts, corrupts and trickles moto's replies:
   lost (timeout, connection closed, damaged reply, deadline), or its failure came
   after botocore had retried it, the store re-reads once, consistently, in the
   time it kept for that: the cart's ``recent_writes`` holding the write's token,
-  the order carrying the attempt's ``write_token``, or the order's new status,
-  means the write committed, and the call returns success.
+  the order carrying the attempt's ``write_token``, or the status change's
+  ``status_token``, means the write committed, and the call returns success.
 * **StoreError means "nothing was written"** when the write was never sent (no
   time left for it and its re-read), when the first read failed, or when DynamoDB
   refused it on the only attempt (throttling, a missing table, credentials).
@@ -743,39 +751,72 @@ class DynamoDBStore:
 
     def set_order_status(self, number: int, status: OrderStatus) -> Order:
         with self._budget():
-            return self._set_order_status(number, status)
+            return self._change_order(number, lambda order: order.with_status(status))
 
-    def _set_order_status(self, number: int, status: OrderStatus) -> Order:
+    def cancel_order(self, user_id: str, number: int) -> Order:
+        with self._budget():
+            return self._change_order(
+                number, lambda order: order.cancelled_by_customer(), customer=user_id
+            )
+
+    def _change_order(
+        self, number: int, change: Callable[[Order], Order], *, customer: str | None = None
+    ) -> Order:
+        """Apply ``change`` (a status rule: it raises to refuse) to order ``number``.
+
+        The update is conditional on the status it read (and, for a ``customer``'s
+        cancel, on the order's ``user_id`` being theirs), so a change racing another
+        (the shop's "ready" against the customer's cancel) either lands on the status
+        it was decided on or is read again and decided anew. Each call puts a random
+        ``status_token`` in the same update: finding it, after a conflict (botocore
+        retried an update that had committed) or a lost reply, means this call's
+        change is the one stored.
+        """
         key = self._order_key(number)
+        token = secrets.token_hex(8)
         for _ in self._attempts("change an order"):
             item = self._get(key, "read an order")
             if item is None:
-                raise OrderNotFound(number)
+                raise OrderNotFound(number, for_customer=customer is not None)
+            if _status_written_by(item, token):
+                return self._order_of(item)
             order = self._order_of(item)
-            new = order.with_status(status)  # InvalidStatusChange propagates
-            if new == order:
-                return order
+            if customer is not None:
+                if order.user_id != customer:
+                    raise OrderNotFound(number, for_customer=True)
+                if item.get("user_id") != {"S": customer}:
+                    # The condition below could never hold: refuse, don't retry.
+                    raise CorruptRecord(self._damaged(f"order {number} with two different users"))
+            new = change(order)  # InvalidStatusChange, OrderNotCancellable: nothing written
+            condition = "#status = :old"
+            names = {"#status": "status", "#body": "body", "#token": "status_token"}
+            values: Item = {
+                ":new": {"S": new.status.value},
+                ":old": {"S": order.status.value},
+                ":body": {"S": json.dumps(new.to_data(), separators=(",", ":"))},
+                ":token": {"S": token},
+            }
+            if customer is not None:
+                condition += " AND #user = :user"
+                names["#user"] = "user_id"
+                values[":user"] = {"S": customer}
             try:
                 self._write(
                     "update_item",
                     "change an order",
                     TableName=self.table,
                     Key=key,
-                    UpdateExpression="SET #status = :new, #body = :body",
-                    ConditionExpression="#status = :old",
-                    ExpressionAttributeNames={"#status": "status", "#body": "body"},
-                    ExpressionAttributeValues={
-                        ":new": {"S": new.status.value},
-                        ":old": {"S": order.status.value},
-                        ":body": {"S": json.dumps(new.to_data(), separators=(",", ":"))},
-                    },
+                    UpdateExpression="SET #status = :new, #body = :body, #token = :token",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
                 )
             except _Conflict:
                 continue
             except _Unconfirmed as lost:
                 seen = self._confirming_read(key, "confirm an order change", lost)
-                if seen is not None and self._order_of(seen) == new:
-                    return new
+                if seen is not None and _status_written_by(seen, token):
+                    return self._order_of(seen)
                 raise lost.error from lost.error.__cause__
             return new
         raise AssertionError("unreachable: _attempts raises when it runs out")
@@ -1447,6 +1488,11 @@ def _write_token(request_id: str) -> str:
 def _written_by(item: Mapping[str, Any] | None, token: str) -> bool:
     """Whether a stored order item is the one the checkout attempt with ``token`` wrote."""
     return item is not None and item.get("write_token") == {"S": token}
+
+
+def _status_written_by(item: Mapping[str, Any], token: str) -> bool:
+    """Whether an order's status is the one the status change with ``token`` wrote."""
+    return item.get("status_token") == {"S": token}
 
 
 def _lines_json(cart: Cart) -> str:

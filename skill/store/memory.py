@@ -112,6 +112,17 @@ class MemoryStore:
             self._orders[number] = (order.user_id, order.to_data())
             return order
 
+    def cancel_order(self, user_id: str, number: int) -> Order:
+        with self._lock:  # the read, the check and the write: one step for every thread
+            stored = self._orders.get(number)
+            if stored is None or stored[0] != user_id:
+                raise OrderNotFound(number, for_customer=True)
+            order = self._read_order(number)
+            assert order is not None  # it is stored, and _read_order checked its keys
+            order = order.cancelled_by_customer()  # OrderNotCancellable: nothing written
+            self._orders[number] = (order.user_id, order.to_data())
+            return order
+
     # -- the catalog -----------------------------------------------------------
     def get_catalog(self) -> dict[str, Any] | None:
         with self._lock:

@@ -509,6 +509,32 @@ class SQLiteStore:
 
         return self._guard_write(apply)
 
+    def cancel_order(self, user_id: str, number: int) -> Order:
+        def apply(db: sqlite3.Connection) -> Order:
+            # Under BEGIN IMMEDIATE: no other write (the shop's "ready" included) can
+            # land between this read and the update below.
+            row = db.execute(
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE number = ? AND user_id = ?",
+                (number, user_id),
+            ).fetchone()
+            if row is None:
+                raise OrderNotFound(number, for_customer=True)
+            order = self._order_of(row).cancelled_by_customer()  # OrderNotCancellable: no write
+            # The WHERE restates the rule the transaction already guarantees, so the
+            # statement alone could never cancel an order past "placed".
+            changed = db.execute(
+                "UPDATE orders SET status = ?, body = ? WHERE number = ? AND user_id = ?"
+                " AND status = 'placed'",
+                (order.status.value, json.dumps(order.to_data()), number, user_id),
+            ).rowcount
+            if changed != 1:
+                raise StoreError(
+                    self._failed(f"order {number} changed while it was being cancelled")
+                )
+            return order
+
+        return self._guard_write(apply)
+
     def _order_of(self, row: tuple[Any, ...]) -> Order:
         # Orders load lazily: most requests (and every cold start) only touch carts.
         from skill.domain.orders import Order
