@@ -16,6 +16,9 @@
 | CORNERSHOP_LWA_CLIENT_SECRET  | unset                                     |
 | CORNERSHOP_EVENTS_STAGE       | development (or live)                     |
 | CORNERSHOP_SHOP_NAME          | Corner Shop (seller name in notifications)|
+| CORNERSHOP_LIVE_URL           | unset: the dashboard's own event stream   |
+| CORNERSHOP_LIVE_SECRET        | unset (needed with CORNERSHOP_LIVE_URL)   |
+| CORNERSHOP_TRUSTED_PROXIES    | 0 (proxies in front of the web service)   |
 
 The data dir is ``$XDG_DATA_HOME/cornershop`` or ``~/.local/share/cornershop``.
 
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
 DEFAULT_LOCALE = "en-US"
 #: How long a process may serve its copy of the catalog before reading it again.
 MAX_CATALOG_TTL_S = 3600.0
+#: More proxies than this in front of one shop's web service is a misconfiguration.
+MAX_PROXIES = 5
 
 
 def default_store_url(env: Mapping[str, str] | None = None) -> str:
@@ -97,6 +102,35 @@ def load_zone(name: str, setting: str = "CORNERSHOP_TIMEZONE") -> ZoneInfo:
         raise ConfigError(f"{setting}={name!r} is not a time zone. {example}") from exc
 
 
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def check_live_url(url: str, setting: str = "CORNERSHOP_LIVE_URL") -> str:
+    """``url`` if it can be the live-updates WebSocket API: ``wss://`` (``ws://`` only on
+    loopback, for tests), with a host and no query string (the token goes there)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    ok = (
+        parts is not None
+        and bool(host)
+        and not parts.query
+        and not parts.fragment
+        and (parts.scheme == "wss" or (parts.scheme == "ws" and host in _LOOPBACK_HOSTS))
+    )
+    if not ok:
+        raise ConfigError(
+            f"{setting}={url!r} is not a WebSocket URL the dashboard can use. Set it to the "
+            "stack's LiveUpdatesUrl output, wss://API_ID.execute-api.REGION.amazonaws.com/live."
+        )
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     store_url: str = field(default_factory=default_store_url)
@@ -119,6 +153,17 @@ class Settings:
     events_stage: str = "development"
     #: The seller's name in the notification ("Your order from ...").
     shop_name: str = "Corner Shop"
+    #: The WebSocket API the dashboard's browsers take live updates from on AWS (the
+    #: template's ``LiveUpdatesUrl``); unset: the web service's own event stream.
+    live_url: str | None = None
+    #: Signs the dashboard's short-lived WebSocket tokens; the live function's
+    #: ``LiveSecret`` (see :mod:`skill.live_token`).
+    live_secret: str | None = field(default=None, repr=False)
+    #: How many reverse proxies (load balancer, TLS terminator) stand in front of the
+    #: web service and append to X-Forwarded-For / set X-Forwarded-Proto: their word is
+    #: taken for the client's address (login rate limits) and scheme (Secure cookies).
+    #: 0: those headers are ignored, as anyone could send them.
+    trusted_proxies: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -167,6 +212,23 @@ class Settings:
             kwargs["events_stage"] = stage
         if env.get("CORNERSHOP_SHOP_NAME"):
             kwargs["shop_name"] = env["CORNERSHOP_SHOP_NAME"].strip()
+        if env.get("CORNERSHOP_LIVE_URL"):
+            kwargs["live_url"] = check_live_url(env["CORNERSHOP_LIVE_URL"].strip())
+        if env.get("CORNERSHOP_LIVE_SECRET"):
+            from skill.live_token import check_secret
+
+            kwargs["live_secret"] = env["CORNERSHOP_LIVE_SECRET"].strip()
+            check_secret(kwargs["live_secret"])  # refused at start-up, not per connection
+        if "live_url" in kwargs and "live_secret" not in kwargs:
+            raise ConfigError(
+                "CORNERSHOP_LIVE_URL needs CORNERSHOP_LIVE_SECRET: the dashboard signs its "
+                "WebSocket tokens with it. Give it the LiveSecret the template was deployed "
+                "with, or unset CORNERSHOP_LIVE_URL to use the dashboard's own event stream."
+            )
+        if "CORNERSHOP_TRUSTED_PROXIES" in env:
+            kwargs["trusted_proxies"] = _number(
+                "CORNERSHOP_TRUSTED_PROXIES", env["CORNERSHOP_TRUSTED_PROXIES"], int, 0, MAX_PROXIES
+            )
         if "CORNERSHOP_CATALOG_TTL" in env:
             kwargs["catalog_ttl"] = _number(
                 "CORNERSHOP_CATALOG_TTL",

@@ -108,8 +108,8 @@ class LiveConfig:
     """What the live-updates function needs, from its environment (the template sets it).
 
     ``CORNERSHOP_STORE`` (``dynamodb://TABLE``), ``CORNERSHOP_SHOP_ID`` and
-    ``CORNERSHOP_LOG_LEVEL`` are read by :class:`~skill.config.Settings`, as for the
-    skill; ``CORNERSHOP_LIVE_SECRET`` (the token secret) and
+    ``CORNERSHOP_LOG_LEVEL`` and ``CORNERSHOP_LIVE_SECRET`` (the token secret, shared
+    with the dashboard) are read by :class:`~skill.config.Settings`, as for the skill;
     ``CORNERSHOP_LIVE_ENDPOINT`` (the Management API's
     ``https://<api>.execute-api.<region>.amazonaws.com/<stage>``) only here.
     """
@@ -130,7 +130,7 @@ class LiveConfig:
                 "Live updates on AWS need the orders in DynamoDB: set CORNERSHOP_STORE to "
                 "dynamodb://TABLE (the template does)."
             )
-        secret = env.get("CORNERSHOP_LIVE_SECRET", "")
+        secret = settings.live_secret or ""
         live_token.check_secret(secret)
         endpoint = env.get("CORNERSHOP_LIVE_ENDPOINT", "").rstrip("/")
         if not (endpoint.startswith("https://") or _LOOPBACK.fullmatch(endpoint)):

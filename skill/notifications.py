@@ -275,20 +275,47 @@ class NotificationRecord:
     at: datetime
 
 
+#: Told of every change of a notification's state: ``listener(order number, record)``.
+NotificationListener = Callable[[int, NotificationRecord], None]
+
+
 class NotificationRegistry:
-    """The notification state of the most recent orders, in this process (bounded)."""
+    """The notification state of the most recent orders, in this process (bounded).
+
+    Listeners (the dashboard's live feed) hear of each change as it is recorded, on the
+    thread that records it (a notifier worker); one that raises is logged and skipped.
+    """
 
     def __init__(self, limit: int = 5000) -> None:
         self._limit = limit
         self._lock = threading.Lock()
         self._records: OrderedDict[int, NotificationRecord] = OrderedDict()
+        self._listeners: list[NotificationListener] = []
 
     def record(self, number: int, status: Status, detail: str, at: datetime) -> None:
+        entry = NotificationRecord(status, detail, at)
         with self._lock:
-            self._records[number] = NotificationRecord(status, detail, at)
+            self._records[number] = entry
             self._records.move_to_end(number)
             while len(self._records) > self._limit:
                 self._records.popitem(last=False)
+            listeners = tuple(self._listeners)
+        for listener in listeners:  # outside the lock: a listener may read the registry
+            try:
+                listener(number, entry)
+            except Exception as exc:  # a dashboard's trouble never stops a notifier
+                _log.warning(
+                    "order %s: a notification listener failed: %s", number, type(exc).__name__
+                )
+
+    def subscribe(self, listener: NotificationListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: NotificationListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     def get(self, number: int) -> NotificationRecord | None:
         with self._lock:

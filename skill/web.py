@@ -20,9 +20,15 @@ session every ``/shop`` route answers only the login page: pages redirect to
 ``/shop/login``, JSON and event-stream routes answer 401, unknown paths and methods
 under ``/shop`` too. Sessions are Flask's signed cookie, signed with the shop's own
 secret from the store, ``HttpOnly``, ``SameSite=Strict``, limited to ``/shop``, and
-``Secure`` except over plain HTTP on loopback.
+``Secure`` except over plain HTTP on loopback. ``GET /shop/live-token`` gives a
+logged-in member a short-lived token for the WebSocket API on AWS
+(``CORNERSHOP_LIVE_URL``); ``GET /shop/notifications?orders=N,...`` says what became
+of those orders' "ready" notifications (this process's).
 
-Flask is imported only by this module.
+Behind reverse proxies (``CORNERSHOP_TRUSTED_PROXIES``), Werkzeug's ``ProxyFix`` takes
+the client's address and scheme from their ``X-Forwarded-For``/``-Proto``.
+
+Flask is imported only by this module, and so is Werkzeug's ProxyFix.
 """
 
 from __future__ import annotations
@@ -124,6 +130,15 @@ def create_app(
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    if cfg.trusted_proxies:
+        # Behind N proxies, the client is the Nth address from the right of
+        # X-Forwarded-For (what an attacker puts further left is never read), and the
+        # scheme the browser used is X-Forwarded-Proto. Without the setting both
+        # headers are ignored: anyone can send them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = cfg.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["cornershop"] = skill
 
     @app.post("/alexa")
@@ -166,11 +181,17 @@ def create_app(
         from skill.dashboard import Dashboard
         from skill.dashboard.staff import staff_directory
 
+        live = None
+        if cfg.live_url:
+            from skill.dashboard.service import LiveLink
+
+            live = LiveLink(cfg.live_url, cfg.live_secret or "")
         dashboard = Dashboard(
             skill.store,
             staff if staff is not None else staff_directory(skill.store),
             zone=cfg.zone,
             hooks=order_hooks,
+            live=live,
         )
     _add_shop_routes(app, dashboard)
 
@@ -324,9 +345,11 @@ def _to_login() -> Response:
 
 
 def _is_api() -> bool:
-    path = request.path
-    return path.startswith((f"{_SHOP}/orders", f"{_SHOP}/events", f"{_SHOP}/session")) or (
-        path.startswith(f"{_SHOP}/catalog")
+    return request.path.startswith(
+        tuple(
+            f"{_SHOP}/{api}"
+            for api in ("orders", "events", "session", "catalog", "live-token", "notifications")
+        )
     )
 
 
@@ -398,9 +421,14 @@ def _add_shop_routes(app: Flask, dashboard: Dashboard) -> None:
         if staff is None:
             return _to_login()
         nonce = new_nonce()
-        page = dashboard_page(nonce=nonce, csrf=dashboard.csrf_token(session), staff=staff)
+        live = dashboard.live
+        page = dashboard_page(
+            nonce=nonce, csrf=dashboard.csrf_token(session), staff=staff, live=live is not None
+        )
         resp = Response(page, mimetype="text/html")
-        resp.headers["Content-Security-Policy"] = content_security_policy(nonce)
+        resp.headers["Content-Security-Policy"] = content_security_policy(
+            nonce, live_origin=live.origin if live is not None else None
+        )
         return resp
 
     @app.get(f"{_SHOP}/login")
@@ -511,3 +539,40 @@ def _add_shop_routes(app: Flask, dashboard: Dashboard) -> None:
             mimetype="text/event-stream",
             headers={"X-Accel-Buffering": "no"},  # proxies: don't hold events back
         )
+
+    @app.get(f"{_SHOP}/live-token")
+    def live_token() -> Response:
+        # A fresh token per WebSocket connection (they live 2 minutes): the WebSocket
+        # API on AWS is another origin, which never sees this session's cookie.
+        staff = api_staff()
+        if isinstance(staff, Response):
+            return staff
+        ticket = dashboard.live_ticket(staff)
+        if ticket is None:
+            return _error(
+                "This dashboard has no WebSocket API (CORNERSHOP_LIVE_URL is unset); its "
+                "live updates come from /shop/events.",
+                404,
+            )
+        return _json(ticket, 200)
+
+    @app.get(f"{_SHOP}/notifications")
+    def notifications() -> Response:
+        staff = api_staff()
+        if isinstance(staff, Response):
+            return staff
+        from skill.dashboard.service import MAX_NOTIFICATION_QUERY
+
+        raw = request.args.get("orders", "")
+        parts = [p for p in raw.split(",") if p] if len(raw) < 2000 else None
+        if (
+            parts is None
+            or len(parts) > MAX_NOTIFICATION_QUERY
+            or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts)
+        ):
+            return _error(
+                f"Ask for up to {MAX_NOTIFICATION_QUERY} order numbers, as ?orders=1001,1002.",
+                400,
+            )
+        states = dashboard.notification_states(int(p) for p in parts)
+        return _json({"notifications": states}, 200)

@@ -14,7 +14,8 @@ it two ways:
   dashboards is announced at once, without waiting for the next poll.
 
 Each change becomes an event, :func:`skill.shop_actions.order_event` (the order
-without its customer id), with the next sequence number, kept in a ring buffer of
+without its customer id), with the next sequence number (and so does each change of
+a "ready" notification's state, :meth:`ChangeFeed.notification`), kept in a ring buffer of
 the last :data:`CAPACITY` events. A client holds a *cursor*, ``<feed id>-<seq>``
 (the id is random per process, so a cursor from before a restart, or from another
 process, is recognised as foreign): asking for events after its cursor returns what
@@ -35,7 +36,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -153,6 +154,23 @@ class ChangeFeed:
     def hook(self, before: Order, after: Order) -> None:
         """An ``on_change`` hook for :func:`skill.shop_actions.move_order`."""
         self.publish(after)
+
+    def notification(self, number: int, state: Mapping[str, str]) -> None:
+        """Announce what became of order ``number``'s "ready" notification to its
+        customer's Echo: ``{"type": "notification", "number": N, "notification":
+        {"status", "detail", "at"}, "seq", "at"}`` (no customer data in ``detail``)."""
+        with self._cond:
+            self._seq += 1
+            self._events.append(
+                {
+                    "type": "notification",
+                    "number": number,
+                    "notification": dict(state),
+                    "seq": self._seq,
+                    "at": self._now().isoformat(),
+                }
+            )
+            self._cond.notify_all()
 
     def close(self) -> None:
         """Stop polling and end every waiting client at once."""

@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).resolve().parent.parent / "web_static"
 
 
-def content_security_policy(nonce: str) -> str:
+def content_security_policy(nonce: str, *, live_origin: str | None = None) -> str:
+    """The pages' policy; ``live_origin`` (``wss://host``) is the one other place the
+    dashboard may connect to: the live-updates WebSocket API on AWS."""
+    connect = "'self'" if live_origin is None else f"'self' {live_origin}"
     return (
         "default-src 'none'; "
         f"script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-        "connect-src 'self'; img-src 'self'; form-action 'self'; "
+        f"connect-src {connect}; img-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     )
 
@@ -66,7 +69,9 @@ def login_page(*, nonce: str, csrf: str, message: str = "", name: str = "", hint
     )
 
 
-def dashboard_page(*, nonce: str, csrf: str, staff: str) -> str:
+def dashboard_page(*, nonce: str, csrf: str, staff: str, live: bool = False) -> str:
+    """``live``: the page takes its updates from the WebSocket API (``/shop/live-token``
+    says where), not from ``/shop/events``."""
     from markupsafe import Markup
 
     return (
@@ -76,6 +81,7 @@ def dashboard_page(*, nonce: str, csrf: str, staff: str) -> str:
             nonce=nonce,
             csrf=csrf,
             staff=staff,
+            live="websocket" if live else "events",
             styles=Markup(_asset("shop.css")),
             script=Markup(_asset("shop.js")),
         )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from skill.shop_actions import OrderHook, move_order, public_order
 
 if TYPE_CHECKING:
     from skill.domain.orders import Order
+    from skill.notifications import NotificationRecord, NotificationRegistry
     from skill.store import Store
 
 #: Dashboard actions and the status each one moves an order to.
@@ -63,6 +64,54 @@ class DashboardUnavailable(CornerShopError):
     """The dashboard cannot work right now (no staff accounts in this store, store down)."""
 
 
+#: Order numbers one ``/shop/notifications`` request may ask about.
+MAX_NOTIFICATION_QUERY = 100
+
+
+@dataclass(frozen=True)
+class LiveLink:
+    """Where browsers take live updates from on AWS: API Gateway's WebSocket API.
+
+    ``url`` is the stack's ``LiveUpdatesUrl`` (``wss://…/live``); ``secret`` signs the
+    short-lived tokens its ``$connect`` checks (:mod:`skill.live_token`), one per
+    connection, issued to a logged-in member of staff.
+    """
+
+    url: str
+    secret: str = field(repr=False)
+    token_ttl: float = 120.0
+
+    def __post_init__(self) -> None:
+        from skill.config import check_live_url
+        from skill.live_token import check_secret
+
+        check_live_url(self.url)
+        check_secret(self.secret)
+
+    @property
+    def origin(self) -> str:
+        """``wss://host[:port]``, for the page's Content-Security-Policy."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def ticket(self, staff: str, now: float) -> dict[str, Any]:
+        """What ``GET /shop/live-token`` answers: the URL, a token and when it expires."""
+        from skill.live_token import issue
+
+        return {
+            "url": self.url,
+            "token": issue(self.secret, staff, self.token_ttl, now=now),
+            "expires_in": int(self.token_ttl),
+        }
+
+
+def notification_json(record: NotificationRecord) -> dict[str, str]:
+    """A "ready" notification's state as staff screens get it (no customer data)."""
+    return {"status": record.status, "detail": record.detail, "at": record.at.isoformat()}
+
+
 class Dashboard:
     """One shop's staff dashboard in one process. Build once; :meth:`close` at the end."""
 
@@ -76,6 +125,8 @@ class Dashboard:
         hooks: Sequence[OrderHook] = (),
         limiter: auth.LoginLimiter | None = None,
         feed: ChangeFeed | None = None,
+        live: LiveLink | None = None,
+        notifications: NotificationRegistry | None = None,
         max_streams: int = MAX_STREAMS,
         stream_seconds: float = STREAM_SECONDS,
         clock: Callable[[], float] = time.time,
@@ -90,6 +141,15 @@ class Dashboard:
         self.revoked = auth.RevokedSessions(clock=clock)
         self.feed = feed or ChangeFeed(lambda: store.list_orders(limit=WINDOW))
         self.hooks: tuple[OrderHook, ...] = (self.feed.hook, *hooks)
+        self.live = live
+        if notifications is None:
+            from skill.notifications import DEFAULT_REGISTRY
+
+            notifications = DEFAULT_REGISTRY
+        #: What became of each "ready" notification this process sent; its changes
+        #: reach the feed, so every open dashboard shows a failure on the order's row.
+        self.notifications = notifications
+        notifications.subscribe(self._notified)
         self._secret = secret
         self._secret_lock = threading.Lock()
         self._streams = threading.BoundedSemaphore(max_streams)
@@ -188,7 +248,15 @@ class Dashboard:
     # -- orders -----------------------------------------------------------------------
     def today(self) -> dict[str, Any]:
         """Today's orders (in the shop's time zone), newest first, and the feed cursor."""
-        orders, cursor = self.feed.snapshot()
+        if self.live is None:
+            orders, cursor = self.feed.snapshot()
+        else:
+            # The WebSocket API pushes the changes: reading the list must not start the
+            # feed's poller, which would read the store twice a second for nobody.
+            from skill.dashboard.feed import WINDOW
+
+            cursor = self.feed.cursor()
+            orders = list(self.store.list_orders(limit=WINDOW))
         day = self._now().astimezone(self.zone).date()
         todays = [o for o in orders if o.created_at.astimezone(self.zone).date() == day]
         return {
@@ -196,7 +264,25 @@ class Dashboard:
             "cursor": cursor,
             "today": day.isoformat(),
             "zone": zone_name(self.zone),
+            "notifications": self.notification_states(o.number for o in todays),
         }
+
+    def notification_states(self, numbers: Iterable[int]) -> dict[str, dict[str, str]]:
+        """``{"1001": {"status", "detail", "at"}}`` for the orders among ``numbers``
+        whose "ready" notification this process sent (or tried to)."""
+        states: dict[str, dict[str, str]] = {}
+        for number in numbers:
+            record = self.notifications.get(number)
+            if record is not None:
+                states[str(number)] = notification_json(record)
+        return states
+
+    def _notified(self, number: int, record: NotificationRecord) -> None:
+        self.feed.notification(number, notification_json(record))
+
+    def live_ticket(self, staff: str) -> dict[str, Any] | None:
+        """A WebSocket URL and a fresh token for ``staff``; None without :attr:`live`."""
+        return None if self.live is None else self.live.ticket(staff, self._clock())
 
     def move(self, staff: str, number: int, action: str) -> Order:
         """Apply a dashboard action; the errors of :func:`move_order`, or ``KeyError``."""
@@ -210,4 +296,5 @@ class Dashboard:
         return sse_stream(self.feed, cursor, self._streams, seconds=self._stream_seconds)
 
     def close(self) -> None:
+        self.notifications.unsubscribe(self._notified)
         self.feed.close()

@@ -1,13 +1,28 @@
 // The staff dashboard: today's orders, live. Served inline (with a CSP nonce) by GET /shop.
 //
-// 1. GET /shop/orders: today's orders and a cursor.
-// 2. EventSource /shop/events?after=CURSOR: each event replaces one order's row. The
-//    server ends each stream after ~25 s; the browser reconnects by itself and sends
-//    the last event id (Last-Event-ID), so it gets exactly what it missed. "reload"
-//    means it missed too much: fetch the list again.
-// 3. If the stream fails for good (the server was down), reconnect with backoff from
-//    the last cursor; a 401 anywhere means the session ended: back to the login page.
-// 4. Stock switches: GET /shop/catalog, one POST /shop/catalog/ITEM/in|out per change.
+// 1. GET /shop/orders: today's orders, a cursor, and the state of each order's
+//    "ready" notification to the customer's Echo.
+// 2. Live updates, one of two ways (the page's data-live says which):
+//    a. "events" (one machine): EventSource /shop/events?after=CURSOR. The server ends
+//       each stream after ~25 s; the browser reconnects by itself and sends the last
+//       event id (Last-Event-ID), so it gets exactly what it missed. "reload" means it
+//       missed too much: fetch the list again. If the stream fails for good (the
+//       server was down), reconnect with backoff from the last cursor.
+//    b. "websocket" (AWS): GET /shop/live-token gives the WebSocket API's URL and a
+//       token that lives two minutes, so each connection asks for a new one. Pushed
+//       messages are the same order events. API Gateway keeps nothing for a client
+//       that was away, so every (re)connection first fetches the list again: that is
+//       the catch-up. A dropped connection is reopened with backoff; a ping every few
+//       minutes keeps API Gateway from closing an idle one.
+//    Either way an event replaces the order's row, unless the row already shows a
+//    later status (statuses only move forward), so a list fetched just before a
+//    change and an event about it may arrive in any order.
+// 3. A failed notification is marked on the order's row. The event stream announces
+//    each change of a notification's state; with the WebSocket (which only carries
+//    orders), the page asks /shop/notifications for an order that just became ready
+//    until its notification has been sent or has failed.
+// 4. A 401 anywhere means the session ended: back to the login page.
+// 5. Stock switches: GET /shop/catalog, one POST /shop/catalog/ITEM/in|out per change.
 // Everything shown is set with textContent: nothing from the server becomes markup.
 "use strict";
 (function () {
@@ -18,12 +33,25 @@
   const empty = document.getElementById("no-orders");
   const ACTIONS = { placed: ["ready", "cancel"], ready: ["collected", "cancel"], collected: [], cancelled: [] };
   const LABELS = { ready: "Ready", collected: "Collected", cancel: "Cancel" };
+  const RANK = { placed: 0, ready: 1, collected: 2, cancelled: 2 };
+  const ECHO = { pending: "notifying Echo…", sent: "Echo notified", failed: "Echo notification failed" };
+  const websocket = document.body.dataset.live === "websocket";
+  // API Gateway closes a WebSocket connection that is idle for 10 minutes.
+  const PING_MS = 5 * 60 * 1000;
+  const WATCH_MS = 2000;
+  const WATCH_TRIES = 45;
   let zone = "UTC";
   let today = "";
   let cursor = null;
   let source = null;
+  let socket = null;
+  let connecting = false;
+  let pingTimer = null;
   let backoff = 1000;
   let retryTimer = null;
+  const notes = new Map(); // order number -> {status, detail, at}
+  const watching = new Map(); // order number -> polls left (WebSocket mode)
+  let watchTimer = null;
 
   function setLive(state, text) {
     live.dataset.state = state;
@@ -69,9 +97,34 @@
     return td;
   }
 
+  function echoMark(cellElement, number) {
+    const state = notes.get(number);
+    let mark = cellElement.querySelector(".echo");
+    if (!state || !ECHO[state.status]) {
+      if (mark) mark.remove();
+      return;
+    }
+    if (!mark) {
+      mark = document.createElement("span");
+      mark.className = "echo";
+      cellElement.appendChild(mark);
+    }
+    mark.dataset.state = state.status;
+    mark.textContent = ECHO[state.status];
+    mark.title = state.detail || "";
+  }
+
+  function note(number, state) {
+    notes.set(number, state);
+    const row = document.getElementById("order-" + number);
+    if (row) echoMark(row.querySelector("td.status"), number);
+  }
+
   function render(order, fresh) {
     if (today && localDay(order.created_at) !== today) return; // not today's
     const id = "order-" + order.number;
+    const old = document.getElementById(id);
+    if (old && (RANK[old.dataset.status] || 0) > (RANK[order.status] || 0)) return; // stale news
     const row = document.createElement("tr");
     row.id = id;
     row.dataset.status = order.status;
@@ -80,7 +133,12 @@
     cell(row, "items", order.lines.map(function (l) { return l[2] + " × " + l[1]; }).join(", "));
     cell(row, "total", money(order.total, order.currency));
     cell(row, "pickup", localTime(order.pickup_at));
-    cell(row, "status", order.status);
+    const status = cell(row, "status", "");
+    const state = document.createElement("span");
+    state.className = "state";
+    state.textContent = order.status;
+    status.appendChild(state);
+    echoMark(status, order.number);
     const actions = cell(row, "actions", "");
     (ACTIONS[order.status] || []).forEach(function (action) {
       const button = document.createElement("button");
@@ -91,7 +149,6 @@
       actions.appendChild(button);
     });
     if (fresh) row.classList.add("fresh");
-    const old = document.getElementById(id);
     if (old) {
       old.replaceWith(row);
     } else {
@@ -122,6 +179,7 @@
         return;
       }
       render(data.order, false);
+      if (data.order.status === "ready") watch(data.order.number);
     } catch (e) {
       say("The shop could not be reached. Try again.");
       button.disabled = false;
@@ -134,9 +192,14 @@
     if (!resp.ok) throw new Error("orders " + resp.status);
     const data = await resp.json();
     zone = data.zone;
+    // Merged into what is shown, not replacing it: an event that came in while the
+    // list was being read may be newer than the list. Only a new day starts afresh.
+    if (data.today !== today) { rows.replaceChildren(); notes.clear(); }
     today = data.today;
     cursor = data.cursor;
-    rows.replaceChildren();
+    Object.keys(data.notifications || {}).forEach(function (number) {
+      notes.set(Number(number), data.notifications[number]);
+    });
     data.orders.forEach(function (order) { render(order, false); });
     empty.hidden = rows.children.length > 0;
     return true;
@@ -153,6 +216,7 @@
       const event = JSON.parse(message.data);
       if (message.lastEventId) cursor = message.lastEventId;
       if (event.type === "order") render(event.order, true);
+      if (event.type === "notification") note(event.number, event.notification);
     };
     source.addEventListener("reload", function () { restart(); });
     source.onerror = function () {
@@ -179,11 +243,20 @@
 
   function schedule(fn) {
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(fn, backoff);
+    // A little jitter, so dashboards dropped together do not all come back together.
+    retryTimer = setTimeout(fn, backoff * (0.8 + 0.4 * Math.random()));
     backoff = Math.min(backoff * 2, 10000);
   }
 
   async function restart() {
+    if (websocket) {
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        try { await loadOrders(); } catch (e) { /* the next reconnection catches up */ }
+      } else {
+        connect(); // (does nothing while a connection is being opened)
+      }
+      return;
+    }
     if (source) { source.close(); source = null; }
     try {
       if (await loadOrders()) listen();
@@ -191,6 +264,93 @@
       setLive("reconnecting", "reconnecting…");
       schedule(restart);
     }
+  }
+
+  // -- the WebSocket API (AWS) --------------------------------------------------------
+  async function connect() {
+    if (connecting || socket) return; // one connection at a time
+    connecting = true;
+    clearTimeout(retryTimer);
+    let ticket;
+    try {
+      const resp = await fetch("/shop/live-token", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (resp.status === 401) return toLogin();
+      if (!resp.ok) throw new Error("live-token " + resp.status);
+      ticket = await resp.json();
+    } catch (e) {
+      setLive("reconnecting", "reconnecting…");
+      schedule(connect);
+      return;
+    } finally {
+      connecting = false;
+    }
+    const ws = new WebSocket(ticket.url + "?token=" + encodeURIComponent(ticket.token));
+    socket = ws;
+    ws.onopen = async function () {
+      // The catch-up: whatever changed while there was no connection is in the list.
+      try {
+        if (!(await loadOrders())) return;
+      } catch (e) {
+        ws.close();
+        return;
+      }
+      if (socket !== ws) return;
+      backoff = 1000;
+      setLive("live", "live");
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ action: "ping" }));
+      }, PING_MS);
+    };
+    ws.onmessage = function (message) {
+      let event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (!event || event.type !== "order" || !event.order) return;
+      render(event.order, true);
+      if (event.order.status === "ready") watch(event.order.number);
+    };
+    ws.onclose = function () {
+      // Also after a refused handshake (an expired token, API Gateway down): a new
+      // token, with backoff.
+      if (socket !== ws) return;
+      socket = null;
+      clearInterval(pingTimer);
+      setLive("reconnecting", "reconnecting…");
+      schedule(connect);
+    };
+  }
+
+  // The notification of an order that just became ready, until it is sent or failed
+  // (only with the WebSocket: the event stream announces it by itself).
+  function watch(number) {
+    if (!websocket) return;
+    watching.set(number, WATCH_TRIES);
+    if (!watchTimer) watchTimer = setTimeout(checkNotifications, WATCH_MS);
+  }
+
+  async function checkNotifications() {
+    watchTimer = null;
+    const numbers = Array.from(watching.keys()).slice(0, 100);
+    if (!numbers.length) return;
+    try {
+      const resp = await fetch("/shop/notifications?orders=" + numbers.join(","), { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (resp.status === 401) return toLogin();
+      if (resp.ok) {
+        const states = (await resp.json()).notifications || {};
+        numbers.forEach(function (number) {
+          const state = states[String(number)];
+          if (state) note(number, state);
+          // None: this process sent nothing (notifications off, not en-US, or it was
+          // made ready elsewhere); sent or failed: nothing more will happen.
+          const left = (watching.get(number) || 0) - 1;
+          if (!state || state.status !== "pending" || left <= 0) watching.delete(number);
+          else watching.set(number, left);
+        });
+      }
+    } catch (e) {
+      /* try again at the next tick */
+    }
+    if (watching.size && !watchTimer) watchTimer = setTimeout(checkNotifications, WATCH_MS);
   }
 
   // Stock switches: one checkbox per catalog item; each change is one request.

@@ -28,15 +28,18 @@ from skill.config import Settings
 from skill.dashboard import Dashboard, MemoryStaffDirectory
 from skill.dashboard.auth import SESSION_LIFETIME, FailureLimiter, LoginLimiter, cookie_secure
 from skill.dashboard.feed import ChangeFeed
+from skill.dashboard.service import LiveLink
 from skill.dashboard.staff import new_member
 from skill.domain.orders import OrderStatus
-from skill.errors import InvalidStatusChange, StoreError
+from skill.errors import BadRequest, InvalidStatusChange, StoreError
 from skill.shop_actions import move_order, public_order
 from skill.store.memory import MemoryStore
 from skill.store.sqlite import SQLiteStore
 from skill.web import create_app
 
 PASSWORD = "correct horse battery"
+LIVE_URL = "wss://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/live"
+LIVE_SECRET = "cornershop-test-live-secret-0123456789abcdef"
 CUSTOMER = "amzn1.ask.account.AEXAMPLEUSERID0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -91,8 +94,9 @@ def make_shop(
         skill = make_skill(store=store if store is not None else MemoryStore())
         options.setdefault("stream_seconds", 0.3)
         options.setdefault("now", lambda: FROZEN_NOW)
+        proxies = options.pop("trusted_proxies", 0)
         dashboard = Dashboard(skill.store, options.pop("directory", staff), **options)
-        settings = Settings(store_url="memory://", verify_requests=False)
+        settings = Settings(store_url="memory://", verify_requests=False, trusted_proxies=proxies)
         shop = Shop(skill, create_app(settings, skill=skill, dashboard=dashboard), event)
         built.append(shop)
         return shop
@@ -190,14 +194,21 @@ def sample_url(app: Flask, rule: Any) -> str:
     return url
 
 
-def test_every_shop_route_answers_only_the_login_page_without_a_session(shop: Shop) -> None:
-    # GIVEN an order in the shop, so there is something a route could leak
+@pytest.mark.parametrize("websocket", [False, True], ids=["events", "websocket"])
+def test_every_shop_route_answers_only_the_login_page_without_a_session(
+    make_shop: Callable[..., Shop], websocket: bool
+) -> None:
+    # GIVEN an order in the shop, so there is something a route could leak (and, on
+    # AWS, a WebSocket API whose tokens the dashboard issues)
+    shop = make_shop(live=LiveLink(LIVE_URL, LIVE_SECRET) if websocket else None)
     number = shop.checkout()
     rules = [r for r in shop.app.url_map.iter_rules() if str(r.rule).startswith("/shop")]
     assert {
         "/shop",
         "/shop/orders",
         "/shop/events",
+        "/shop/live-token",
+        "/shop/notifications",
         "/shop/orders/<int:number>/<action>",
         "/shop/catalog/<item_id>/<state>",
     } <= {str(r.rule) for r in rules}
@@ -218,6 +229,7 @@ def test_every_shop_route_answers_only_the_login_page_without_a_session(shop: Sh
             # THEN each answer is the login page (or points at it), with no order in it
             assert is_login_answer(resp, method, url), (method, url, resp.status_code, body[:200])
             assert str(number) not in body and "apples" not in body, (method, url)
+            assert LIVE_URL not in body and '"token"' not in body, (method, url)
             assert shop.skill.store.get_catalog() is None  # no switch was flipped
             walked += 1
     assert walked >= 3 * 12
@@ -229,7 +241,13 @@ def test_json_and_stream_routes_answer_401_and_pages_redirect(shop: Shop) -> Non
     client = shop.client()
     assert client.get("/shop").status_code == 303
     assert client.get("/shop").headers["Location"].endswith("/shop/login")
-    for url in ("/shop/orders", "/shop/events", "/shop/session"):
+    for url in (
+        "/shop/orders",
+        "/shop/events",
+        "/shop/session",
+        "/shop/live-token",
+        "/shop/notifications?orders=1001",
+    ):
         resp = client.get(url)
         assert resp.status_code == 401 and resp.get_json()["error"].startswith("Log in first")
     assert client.post("/shop/orders/1001/ready").status_code == 401
@@ -743,3 +761,231 @@ def test_the_default_dashboard_uses_the_shops_zone_and_its_store(
         assert dashboard.secret() == store.session_secret()
     finally:
         dashboard.close()
+
+
+# -- live updates on AWS: the WebSocket API's tokens --------------------------------------
+def test_a_logged_in_member_gets_a_short_lived_token_for_the_websocket_api(
+    make_shop: Callable[..., Shop],
+) -> None:
+    from skill import live_token
+
+    now = [1_795_774_500.0]
+    shop = make_shop(live=LiveLink(LIVE_URL, LIVE_SECRET), clock=lambda: now[0])
+    client = shop.client()
+    log_in(client)
+    # the page knows to use the WebSocket, and may connect to its origin and no other
+    page = client.get("/shop")
+    assert 'data-live="websocket"' in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "connect-src 'self' wss://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com;" in policy
+    # WHEN the page asks for a token
+    resp = client.get("/shop/live-token")
+    # THEN it gets the URL and a token the live function accepts, for two minutes only
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    ticket = resp.get_json()
+    assert ticket["url"] == LIVE_URL and ticket["expires_in"] == 120
+    assert live_token.check(LIVE_SECRET, ticket["token"], now=now[0] + 119) == "ada"
+    with pytest.raises(BadRequest, match="expired"):
+        live_token.check(LIVE_SECRET, ticket["token"], now=now[0] + 120)
+    # AND after logout there are no more tokens
+    client.post("/shop/logout", data={"csrf_token": page_csrf(client)})
+    assert client.get("/shop/live-token").status_code == 401
+
+
+def test_without_a_websocket_api_the_page_keeps_the_event_stream(shop: Shop) -> None:
+    client = shop.client()
+    log_in(client)
+    page = client.get("/shop")
+    assert 'data-live="events"' in page.text
+    assert "connect-src 'self';" in page.headers["Content-Security-Policy"]
+    resp = client.get("/shop/live-token")
+    assert resp.status_code == 404 and "CORNERSHOP_LIVE_URL" in resp.get_json()["error"]
+
+
+def test_with_a_websocket_api_the_list_does_not_start_the_stores_poller(
+    make_shop: Callable[..., Shop],
+) -> None:
+    # On AWS the stream pushes the changes; a poller would read DynamoDB twice a second.
+    shop = make_shop(live=LiveLink(LIVE_URL, LIVE_SECRET))
+    number = shop.checkout()
+    client = shop.client()
+    log_in(client)
+    assert [o["number"] for o in client.get("/shop/orders").get_json()["orders"]] == [number]
+    assert shop.dashboard.feed._thread is None
+    events = make_shop()
+    client = events.client()
+    log_in(client)
+    client.get("/shop/orders")
+    assert events.dashboard.feed._thread is not None  # the event stream's own poller
+
+
+def test_live_settings_come_from_the_environment_and_say_what_to_fix(
+    make_skill: Callable[..., CornerShopSkill],
+) -> None:
+    from skill.errors import ConfigError
+
+    env = {"CORNERSHOP_LIVE_URL": LIVE_URL, "CORNERSHOP_LIVE_SECRET": LIVE_SECRET}
+    settings = Settings.from_env(env)
+    assert (settings.live_url, settings.live_secret) == (LIVE_URL, LIVE_SECRET)
+    assert LIVE_SECRET not in repr(settings)
+    assert Settings.from_env({}).live_url is None
+    app = create_app(
+        settings.with_(store_url="memory://", verify_requests=False), skill=make_skill()
+    )
+    dashboard: Dashboard = app.extensions["cornershop.dashboard"]
+    try:
+        assert dashboard.live is not None and dashboard.live.url == LIVE_URL
+    finally:
+        dashboard.close()
+    for bad, fix in [
+        ({"CORNERSHOP_LIVE_URL": LIVE_URL}, "needs CORNERSHOP_LIVE_SECRET"),
+        ({**env, "CORNERSHOP_LIVE_SECRET": "short"}, "at least 32 characters"),
+        ({**env, "CORNERSHOP_LIVE_URL": "https://a1b2.execute-api.x.amazonaws.com/live"}, "wss://"),
+        ({**env, "CORNERSHOP_LIVE_URL": "ws://shop.example.com/live"}, "wss://"),
+        ({**env, "CORNERSHOP_LIVE_URL": LIVE_URL + "?token=x"}, "LiveUpdatesUrl"),
+    ]:
+        with pytest.raises(ConfigError, match=re.escape(fix)):
+            Settings.from_env(bad)
+    assert Settings.from_env({**env, "CORNERSHOP_LIVE_URL": "ws://127.0.0.1:9/live"}).live_url
+
+
+# -- a "ready" notification that failed, on the order's row -----------------------------------
+def test_a_failed_ready_notification_is_marked_through_the_feed(
+    make_shop: Callable[..., Shop], logged: list[str]
+) -> None:
+    from test_dashboard_live import FailingAlexa
+
+    from skill.notifications import (
+        NotificationRegistry,
+        NotificationSettings,
+        Region,
+        order_ready_hook,
+    )
+
+    with FailingAlexa() as alexa:
+        # GIVEN notifications configured against Alexa's endpoints (fakes on 127.0.0.1),
+        # whose events API answers 503
+        registry = NotificationRegistry()
+        hook = order_ready_hook(
+            NotificationSettings(
+                "amzn1.application-oa2-client.test",
+                "a-secret",
+                token_url=f"{alexa.base}/auth/o2/token",
+                api_hosts=dict.fromkeys(Region, alexa.base),
+                attempts=2,
+                backoff=0.0,
+            ),
+            registry=registry,
+        )
+        assert hook is not None
+        shop = make_shop(hooks=[hook], notifications=registry)
+        number = shop.checkout()
+        client = shop.client()
+        log_in(client)
+        cursor = client.get("/shop/orders").get_json()["cursor"]
+        # WHEN ada marks the order ready: the action succeeds at once
+        token = {"X-CSRF-Token": page_csrf(client)}
+        resp = client.post(f"/shop/orders/{number}/ready", headers=token)
+        assert resp.status_code == 200 and resp.get_json()["order"]["status"] == "ready"
+        assert hook.notifier.flush(timeout=20)
+        hook.close(timeout=5)
+    assert alexa.events == 2  # tried twice, then gave up
+    # THEN the event stream announces the failure after the status change
+    events = sse_events(client.get(f"/shop/events?after={cursor}").get_data(as_text=True))
+    notices = [d for _, _, d in events if d and d["type"] == "notification"]
+    assert [(n["number"], n["notification"]["status"]) for n in notices] == [
+        (number, "pending"),
+        (number, "failed"),
+    ]
+    failed = notices[-1]["notification"]
+    assert failed["detail"] == "HTTP 503 from the Proactive Events API after 2 attempts"
+    # AND the list (a reload, a reconnection) and the notifications route say so too
+    listed = client.get("/shop/orders").get_json()["notifications"]
+    assert listed == {str(number): failed}
+    asked = client.get(f"/shop/notifications?orders={number},999").get_json()
+    assert asked == {"notifications": {str(number): failed}}
+    # AND the staff screens got nothing of the customer's
+    for body in (str(events), str(listed)):
+        assert CUSTOMER not in body and "user_id" not in body
+    # AND the order stays ready: a failure never undoes the staff action
+    assert shop.skill.store.list_orders()[0].status is OrderStatus.READY
+    assert f"order {number}: ready notification failed: {failed['detail']}" in logged
+
+
+def test_the_notifications_route_refuses_what_is_not_a_list_of_numbers(shop: Shop) -> None:
+    client = shop.client()
+    log_in(client)
+    assert client.get("/shop/notifications?orders=").get_json() == {"notifications": {}}
+    too_many = ",".join(str(n) for n in range(1000, 1101))
+    for query in ("1001,abc", "-1", too_many, "1" * 12):
+        resp = client.get(f"/shop/notifications?orders={query}")
+        assert resp.status_code == 400 and "order numbers" in resp.get_json()["error"]
+
+
+def test_a_closed_dashboard_no_longer_listens_to_notifications() -> None:
+    from skill.notifications import NotificationRegistry
+
+    registry = NotificationRegistry()
+    dashboard = Dashboard(MemoryStore(), MemoryStaffDirectory(), notifications=registry)
+    cursor = dashboard.feed.cursor()
+    registry.record(1001, "failed", "HTTP 503", FROZEN_NOW)
+    assert [e["type"] for e in dashboard.feed.wait(cursor, timeout=0).events] == ["notification"]
+    dashboard.close()
+    registry.record(1002, "failed", "HTTP 503", FROZEN_NOW)
+    assert registry._listeners == []
+
+
+# -- behind a reverse proxy -------------------------------------------------------------------
+def test_behind_a_trusted_proxy_failed_logins_are_limited_per_client_not_per_proxy(
+    make_shop: Callable[..., Shop],
+) -> None:
+    shop = make_shop(limiter=LoginLimiter(address_limit=3, name_limit=100), trusted_proxies=1)
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+
+    def via_proxy(client_address: str, name: str = "ada", password: str = PASSWORD) -> int:
+        # The attacker's own X-Forwarded-For is on the left; the proxy appends the
+        # address it saw, which is the one taken.
+        headers = {"X-Forwarded-For": f"198.18.0.{len(name)}, {client_address}"}
+        resp = log_in(shop.client(), name, password, environ_base=proxy, headers=headers)
+        return int(resp.status_code)
+
+    for name in ("zed", "yan", "xi"):
+        assert via_proxy("203.0.113.9", name, "wrong password") == 401
+    # the attacker is limited, whatever they put in the header themselves
+    assert via_proxy("203.0.113.9") == 429
+    # while staff reaching the shop through the same proxy are not
+    assert via_proxy("198.51.100.7") == 303
+
+
+def test_without_the_setting_forwarded_headers_are_ignored(make_shop: Callable[..., Shop]) -> None:
+    shop = make_shop(limiter=LoginLimiter(address_limit=3, name_limit=100))
+    attacker = {"REMOTE_ADDR": "203.0.113.9"}
+    for n, name in enumerate(("zed", "yan", "xi")):
+        headers = {"X-Forwarded-For": f"192.0.2.{n}"}
+        resp = log_in(shop.client(), name, "wrong password", environ_base=attacker, headers=headers)
+        assert resp.status_code == 401
+    headers = {"X-Forwarded-For": "192.0.2.200"}
+    assert log_in(shop.client(), environ_base=attacker, headers=headers).status_code == 429
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_the_cookie_is_secure_when_a_trusted_proxy_says_the_browser_used_https(
+    make_shop: Callable[..., Shop], trusted: int
+) -> None:
+    # A TLS terminator on this machine, forwarding to http://127.0.0.1:5000
+    shop = make_shop(trusted_proxies=trusted)
+    resp = log_in(
+        shop.client(), base_url="http://127.0.0.1:5000", headers={"X-Forwarded-Proto": "https"}
+    )
+    flags = [part.strip().lower() for part in session_cookie_header(resp).split(";")[1:]]
+    assert ("secure" in flags) is bool(trusted)
+
+
+def test_trusted_proxies_come_from_the_environment() -> None:
+    from skill.errors import ConfigError
+
+    assert Settings.from_env({"CORNERSHOP_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert Settings.from_env({}).trusted_proxies == 0
+    for bad in ("-1", "6", "one"):
+        with pytest.raises(ConfigError, match="CORNERSHOP_TRUSTED_PROXIES"):
+            Settings.from_env({"CORNERSHOP_TRUSTED_PROXIES": bad})

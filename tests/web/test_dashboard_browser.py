@@ -106,15 +106,42 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     )
     store = SQLiteStore(tmp_path / "shop.db")
     skill = build_skill(settings, store=store, profile=NoProfile())
-    # Streams of 1 s: the browsers reconnect (with Last-Event-ID) several times
-    # during the test, and must not miss anything across the gaps.
-    dashboard = CountingDashboard(store, store, stream_seconds=1.0)
-    app = create_app(settings, skill=skill, verifier=verifier.verify, dashboard=dashboard)
-    server = create_server(app, host="127.0.0.1", port=0)
-    running = Served(server, dashboard, ca, store)
-    yield running
-    running.stop()
-    skill.close()
+    # "Ready" notifications to Alexa's endpoints (fakes on 127.0.0.1), which fail.
+    from test_dashboard_live import FailingAlexa
+
+    from skill.notifications import (
+        NotificationRegistry,
+        NotificationSettings,
+        Region,
+        order_ready_hook,
+    )
+
+    with FailingAlexa() as alexa:
+        registry = NotificationRegistry()
+        hook = order_ready_hook(
+            NotificationSettings(
+                "amzn1.application-oa2-client.test",
+                "a-secret",
+                token_url=f"{alexa.base}/auth/o2/token",
+                api_hosts=dict.fromkeys(Region, alexa.base),
+                attempts=2,
+                backoff=0.0,
+            ),
+            registry=registry,
+        )
+        assert hook is not None
+        # Streams of 1 s: the browsers reconnect (with Last-Event-ID) several times
+        # during the test, and must not miss anything across the gaps.
+        dashboard = CountingDashboard(
+            store, store, stream_seconds=1.0, hooks=[hook], notifications=registry
+        )
+        app = create_app(settings, skill=skill, verifier=verifier.verify, dashboard=dashboard)
+        server = create_server(app, host="127.0.0.1", port=0)
+        running = Served(server, dashboard, ca, store)
+        yield running
+        running.stop()
+        hook.close(timeout=5)
+        skill.close()
 
 
 @pytest.mark.browser
@@ -181,10 +208,20 @@ def test_staff_see_a_new_order_live_mark_it_ready_and_the_customer_hears_it(
     assert driver.execute_script("return window.notReloaded === true;")
     buttons = driver.find_elements(By.CSS_SELECTOR, "#order-1001 button")
     assert [b.get_attribute("data-action") for b in buttons] == ["collected", "cancel"]
+    # AND both show that the customer's Echo could not be told (the events API failed):
+    # the second one learnt it from the event stream alone
+    for tab in (second, first):
+        driver.switch_to.window(tab)
+        mark = (By.CSS_SELECTOR, "#order-1001 td.status .echo")
+        wait.until(ec.text_to_be_present_in_element(mark, "Echo notification failed"))
+        assert "HTTP 503" in (driver.find_element(*mark).get_attribute("title") or "")
+    driver.switch_to.window(first)
     driver.save_screenshot(str(tmp_path / "dashboard.png"))
 
     # AND the browsers come back from the last event they saw (Last-Event-ID)
-    wait.until(lambda _: {f"{served.dashboard.feed.id}-2"} <= set(served.dashboard.cursors))
+    # (placed, ready, then the notification's pending and failed: the feed's 4th event)
+    assert served.dashboard.feed.cursor() == f"{served.dashboard.feed.id}-4"
+    wait.until(lambda _: served.dashboard.feed.cursor() in set(served.dashboard.cursors))
 
     # AND the customer hears it is ready
     served.attributes = {}
