@@ -1,10 +1,19 @@
-"""Write interaction_models/<locale>.json for the locales beyond en-US.
+"""Write interaction_models/<locale>.json for every locale (en-US included).
 
     python tools/locale_models.py [OUT_DIR]
 
-Carrier phrases are written per locale by hand below (never machine-translated
-English); the CatalogItem values come from the catalog (`cornershop model sync`
-keeps them in step afterwards).
+Carrier phrases are written per language by hand below (never machine-translated
+English): English is shared by the English locales with each one's own words for
+the cart and its extras; German is its own. The CatalogItem values come from the
+catalog (`cornershop model sync` keeps them in step afterwards); QuantityWord and
+ShopUnit are the closed word lists below.
+
+Several items in one breath ("add two apples and a banana") need numbered slots
+(Item2, Quantity2, ...), because Alexa fills one value per slot. The combinations
+are generated from a few noun-phrase shapes (:data:`EN_FIRST`, :data:`EN_LISTED`)
+and a few carriers, and stop at the combinations people say: the first item may
+have a unit ("a pint of milk"), the others a quantity or an amount; three items
+only where the first two are said alike.
 """
 
 from __future__ import annotations
@@ -29,11 +38,76 @@ BUILTINS = [
     "AMAZON.FallbackIntent",
     "AMAZON.RepeatIntent",
 ]
-SLOTS = {
-    "AddItemIntent": [("Quantity", "AMAZON.NUMBER"), ("Item", "CatalogItem")],
-    "RemoveItemIntent": [("Quantity", "AMAZON.NUMBER"), ("Item", "CatalogItem")],
-    "PriceIntent": [("Item", "CatalogItem")],
+NUMBER, WORD, UNIT, ITEM = "AMAZON.NUMBER", "QuantityWord", "ShopUnit", "CatalogItem"
+SLOTS: dict[str, list[tuple[str, str]]] = {
+    "AddItemIntent": [
+        ("Quantity", NUMBER),
+        ("Amount", WORD),
+        ("Unit", UNIT),
+        ("Item", ITEM),
+        ("Quantity2", NUMBER),
+        ("Amount2", WORD),
+        ("Item2", ITEM),
+        ("Quantity3", NUMBER),
+        ("Amount3", WORD),
+        ("Item3", ITEM),
+    ],
+    "RemoveItemIntent": [("Quantity", NUMBER), ("Amount", WORD), ("Item", ITEM)],
+    "SetQuantityIntent": [("Quantity", NUMBER), ("Item", ITEM)],
+    "PriceIntent": [("Item", ITEM)],
+    "ItemQuestionIntent": [("Item", ITEM)],
 }
+#: Intents whose Item the skill may ask for (Dialog.ElicitSlot): they are in the dialog model.
+ELICITING = (
+    "AddItemIntent",
+    "RemoveItemIntent",
+    "PriceIntent",
+    "SetQuantityIntent",
+    "ItemQuestionIntent",
+)
+
+
+def numbered(shape: str, n: int) -> str:
+    """ "{Quantity} {Item}" -> "{Quantity2} {Item2}": the n-th item of a list."""
+    for name in ("Quantity", "Amount", "Item"):
+        shape = shape.replace(f"{{{name}}}", f"{{{name}{n}}}")
+    return shape
+
+
+def combine(carriers: list[str], shapes: list[str]) -> list[str]:
+    return [carrier.replace("{P}", shape) for carrier in carriers for shape in shapes]
+
+
+def lists(listed: list[str], joiner: str) -> tuple[list[str], list[str]]:
+    """Two-item and three-item noun phrases, each item with its own quantity or amount.
+
+    Three items only where two neighbours are said alike ("three bananas, two lemons
+    and some milk"; "two apples, a bag of milk and some syrup"): 15 of the 27 shapes.
+    """
+    two = [f"{a} {joiner} {numbered(b, 2)}" for a in listed for b in listed]
+    three = [
+        f"{a} {numbered(b, 2)} {joiner} {numbered(c, 3)}"
+        for a in listed
+        for b in listed
+        for c in listed
+        if a == b or b == c
+    ]
+    return two, three
+
+
+# -- English -------------------------------------------------------------------------
+#: The first (or only) item: bare, counted, with a quantity word, a unit, or both.
+EN_FIRST = [
+    "{Item}",
+    "{Quantity} {Item}",
+    "{Amount} {Item}",
+    "{Quantity} {Amount} {Item}",
+    "{Amount} {Unit} of {Item}",
+    "{Quantity} {Unit} of {Item}",
+]
+#: An item in a list.
+EN_LISTED = ["{Item}", "{Quantity} {Item}", "{Amount} {Item}"]
+EN_TWO, EN_THREE = lists(EN_LISTED, "and")
 
 
 def english(
@@ -41,45 +115,76 @@ def english(
 ) -> dict[str, list[str]]:
     """English carrier phrases; ``container`` is what a locale calls the cart."""
     c = container
+    add_one = [
+        "add {P}",
+        f"add {{P}} to my {c}",
+        f"put {{P}} in my {c}",
+        "i want {P}",
+        "i'd like {P}",
+        "i need {P}",
+        "get me {P}",
+        "i'll take {P}",
+        "can i have {P}",
+        "can i get {P}",
+        "buy {P}",
+    ]
+    add_list = [
+        "add {P}",
+        f"add {{P}} to my {c}",
+        f"put {{P}} in my {c}",
+        "i want {P}",
+        "i'd like {P}",
+        "i need {P}",
+        "get me {P}",
+        "i'll take {P}",
+        "can i have {P}",
+        "can i get {P}",
+        "{P}",
+    ]
+    add_three = [
+        "add {P}",
+        "i want {P}",
+        "i'd like {P}",
+        "i need {P}",
+        "get me {P}",
+        "can i get {P}",
+        "{P}",
+    ]
     samples = {
         "AddItemIntent": [
-            "add {Item}",
-            "add {Quantity} {Item}",
-            f"add {{Item}} to my {c}",
-            f"add {{Quantity}} {{Item}} to my {c}",
-            f"put {{Item}} in my {c}",
-            f"put {{Quantity}} {{Item}} in my {c}",
-            "i want {Item}",
-            "i want {Quantity} {Item}",
-            "i'd like {Item}",
-            "i'd like {Quantity} {Item}",
-            "i need {Quantity} {Item}",
-            "get me {Item}",
-            "get me {Quantity} {Item}",
-            "buy {Item}",
-            "buy {Quantity} {Item}",
+            *combine(add_one, EN_FIRST),
             "add {Item} please",
             "add {Quantity} {Item} please",
             "please add {Quantity} {Item}",
             "can you add {Item}",
             f"could you add {{Quantity}} {{Item}} to my {c}",
-            "add an {Item}",
-            "add a {Item}",
-            "add some {Item}",
-            "i'll take {Quantity} {Item}",
             "i'll have {Item}",
             "also add {Item}",
+            "{Amount} {Item}",
+            "{Amount} {Item} please",
+            "{Quantity} {Item} please",
+            "{Amount} {Unit} of {Item}",
+            "{Quantity} {Unit} of {Item} please",
+            "and {Amount} {Item}",
             f"add to my {c}",
             "add something",
+            *combine(add_list, EN_TWO),
+            *combine(add_three, EN_THREE),
         ],
         "RemoveItemIntent": [
             "remove {Item}",
             "remove {Quantity} {Item}",
+            "remove {Amount} {Item}",
             f"remove {{Item}} from my {c}",
             f"remove {{Quantity}} {{Item}} from my {c}",
+            f"remove {{Amount}} {{Item}} from my {c}",
             "take out {Item}",
             f"take {{Item}} out of my {c}",
+            f"take {{Quantity}} {{Item}} out of my {c}",
             "take out {Quantity} {Item}",
+            "take out {Amount} {Item}",
+            "take {Quantity} {Item} out",
+            "take {Amount} {Item} out",
             "delete {Item}",
             "i don't want {Item}",
             "get rid of {Item}",
@@ -98,8 +203,7 @@ def english(
             f"tell me what's in my {c}",
             f"review my {c}",
             f"check my {c}",
-            "what's my total",
-            "what is my total",
+            f"show me my {c}",
             *[f"what's in my {n}" for n in extra_names],
         ],
         "ClearCartIntent": [
@@ -138,11 +242,9 @@ def english(
             "what's for sale",
             "what's in stock",
             "what items do you have",
-            "what do you stock",
             "what can i order",
             "tell me what you sell",
             "list your products",
-            "browse the shop",
             "what products do you have",
         ],
         "CheckoutIntent": [
@@ -156,11 +258,20 @@ def english(
             "finish my order",
             "that's all",
             "that's everything",
+            "that's it",
+            "that's all thanks",
+            "no that's all",
+            "no that's it",
+            "nothing else",
+            "nothing more",
+            "i'm finished",
+            "that will be all",
+            "that's all i need",
+            "that's all for today",
             f"buy everything in my {c}",
             "submit my order",
             "let's check out",
             "check me out",
-            "go to the till",
         ],
         "LastOrderIntent": [
             "what did i order last time",
@@ -172,7 +283,6 @@ def english(
             "tell me about my last order",
             "track my order",
             "has my order been collected",
-            "is my order ready for collection",
             "when is my order ready",
         ],
         "ReorderIntent": [
@@ -189,36 +299,149 @@ def english(
             f"put my last order in my {c}",
             "i'd like the same as last time",
         ],
+        "SetQuantityIntent": [
+            "make that {Quantity}",
+            "make it {Quantity}",
+            "make that {Quantity} {Item}",
+            "make it {Quantity} {Item}",
+            "make that {Quantity} instead",
+            "{Quantity} instead",
+            "let's do {Quantity} instead",
+            "change that to {Quantity}",
+            "change it to {Quantity}",
+            "change the {Item} to {Quantity}",
+            "change {Item} to {Quantity}",
+            "set the {Item} to {Quantity}",
+            "update the {Item} to {Quantity}",
+            "i only want {Quantity} {Item}",
+            "i only want {Quantity}",
+            "i only need {Quantity} {Item}",
+            "only {Quantity} {Item}",
+            "just {Quantity} {Item}",
+            "just {Quantity} {Item} please",
+            "actually i want {Quantity} {Item}",
+        ],
+        "CartTotalIntent": [
+            "what's my total",
+            "what is my total",
+            "what's the total",
+            "how much is that",
+            f"how much is my {c}",
+            "how much is everything",
+            "what does that come to",
+            "what does it come to",
+            "what do i owe",
+            "how much do i owe",
+            "how much do i have to pay",
+            "what's the damage",
+            "what's the bill",
+            "how much altogether",
+            f"what's the total for my {c}",
+        ],
+        "ItemQuestionIntent": [
+            "do you have {Item}",
+            "do you have any {Item}",
+            "do you sell {Item}",
+            "have you got {Item}",
+            "have you got any {Item}",
+            "do you carry {Item}",
+            "do you stock {Item}",
+            "is there any {Item}",
+            "are there any {Item}",
+            "got any {Item}",
+            "do you have {Item} in stock",
+            "is {Item} in stock",
+            "are {Item} in stock",
+            "is {Item} available",
+            "are {Item} available",
+            "can i get {Item} here",
+            "do you guys have {Item}",
+        ],
+        "CancelOrderIntent": [
+            "cancel my order",
+            "cancel my last order",
+            "cancel the order",
+            "please cancel the order",
+            "i want to cancel my order",
+            "i'd like to cancel my order",
+            "i need to cancel my order",
+            "can i cancel my order",
+            "cancel order",
+            "cancel my order please",
+            "i changed my mind cancel my order",
+            "call off my order",
+        ],
     }
     for intent, more in local.items():
         samples[intent] = samples[intent] + more
     return samples
 
 
-GERMAN = {
+#: Every English locale but en-US: shops with tills, orders for collection.
+COMMONWEALTH = {
+    "CheckoutIntent": ["go to the till"],
+    "LastOrderIntent": ["is my order ready for collection"],
+    "BrowseCatalogIntent": ["browse the shop", "what do you stock"],
+}
+
+
+def merged(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for part in parts:
+        for intent, samples in part.items():
+            out[intent] = out.get(intent, []) + samples
+    return out
+
+
+# -- German --------------------------------------------------------------------------
+DE_FIRST = [
+    "{Item}",
+    "{Quantity} {Item}",
+    "{Amount} {Item}",
+    "{Quantity} {Amount} {Item}",
+    "{Amount} {Unit} {Item}",
+    "{Quantity} {Unit} {Item}",
+]
+DE_LISTED = ["{Item}", "{Quantity} {Item}", "{Amount} {Item}"]
+DE_TWO, DE_THREE = lists(DE_LISTED, "und")
+DE_ADD_ONE = [
+    "füge {P} hinzu",
+    "füge {P} zum Warenkorb hinzu",
+    "leg {P} in den Warenkorb",
+    "ich möchte {P}",
+    "ich hätte gern {P}",
+    "ich brauche {P}",
+    "ich nehme {P}",
+    "ich will {P}",
+    "pack {P} ein",
+]
+DE_ADD_LIST = [
+    "füge {P} hinzu",
+    "füge {P} zum Warenkorb hinzu",
+    "leg {P} in den Warenkorb",
+    "ich möchte {P}",
+    "ich hätte gern {P}",
+    "ich brauche {P}",
+    "ich nehme {P}",
+    "ich will {P}",
+    "pack {P} ein",
+    "{P}",
+]
+DE_ADD_THREE = ["füge {P} hinzu", "ich möchte {P}", "ich hätte gern {P}", "ich brauche {P}", "{P}"]
+
+GERMAN: dict[str, list[str]] = {
     "AddItemIntent": [
-        "füge {Item} hinzu",
-        "füge {Quantity} {Item} hinzu",
-        "füge {Item} zum Warenkorb hinzu",
-        "füge {Quantity} {Item} zum Warenkorb hinzu",
-        "leg {Item} in den Warenkorb",
-        "leg {Quantity} {Item} in den Warenkorb",
+        *combine(DE_ADD_ONE, DE_FIRST),
         "lege {Item} in meinen Warenkorb",
         "pack {Item} in den Warenkorb",
-        "pack {Quantity} {Item} ein",
-        "ich möchte {Item}",
-        "ich möchte {Quantity} {Item}",
-        "ich hätte gern {Item}",
         "ich hätte gerne {Quantity} {Item}",
-        "ich brauche {Item}",
-        "ich brauche {Quantity} {Item}",
-        "ich nehme {Quantity} {Item}",
-        "ich will {Item}",
-        "ich will {Quantity} {Item}",
         "kauf {Item}",
         "kaufe {Quantity} {Item}",
         "bitte {Item} hinzufügen",
         "{Quantity} {Item} bitte",
+        "{Amount} {Item} bitte",
+        "{Amount} {Unit} {Item}",
+        "{Quantity} {Unit} {Item} bitte",
         "noch {Quantity} {Item}",
         "noch {Item} bitte",
         "kannst du {Item} hinzufügen",
@@ -226,14 +449,20 @@ GERMAN = {
         "etwas hinzufügen",
         "ich möchte etwas hinzufügen",
         "{Item} in den Einkaufswagen",
+        *combine(DE_ADD_LIST, DE_TWO),
+        *combine(DE_ADD_THREE, DE_THREE),
     ],
     "RemoveItemIntent": [
         "entferne {Item}",
         "entferne {Quantity} {Item}",
+        "entferne {Amount} {Item}",
         "nimm {Item} raus",
         "nimm {Quantity} {Item} raus",
+        "nimm {Amount} {Item} raus",
         "nimm {Item} aus dem Warenkorb",
+        "nimm {Amount} {Item} aus dem Warenkorb",
         "lösche {Item}",
+        "lösche {Amount} {Item}",
         "lösch {Item} aus meinem Warenkorb",
         "ich will kein {Item}",
         "ich will keine {Item} mehr",
@@ -250,12 +479,11 @@ GERMAN = {
         "lies meinen Warenkorb vor",
         "zeig meinen Warenkorb",
         "was habe ich bisher",
-        "wie viel kostet mein Warenkorb",
-        "was ist meine Summe",
-        "wie hoch ist die Summe",
         "Warenkorb",
         "was ist im Einkaufswagen",
         "was habe ich schon",
+        "zeig mir den Warenkorb",
+        "was ist alles im Warenkorb",
     ],
     "ClearCartIntent": [
         "leere meinen Warenkorb",
@@ -282,8 +510,6 @@ GERMAN = {
         "was kostet ein {Item}",
         "was kostet eine {Item}",
         "sag mir den Preis von {Item}",
-        "wie viel kostet das",
-        "was kostet das",
     ],
     "BrowseCatalogIntent": [
         "was verkauft ihr",
@@ -298,6 +524,7 @@ GERMAN = {
         "zeig mir das Sortiment",
         "was führt ihr",
         "was ist im Sortiment",
+        "was gibt es bei euch",
     ],
     "CheckoutIntent": [
         "zur Kasse",
@@ -311,6 +538,12 @@ GERMAN = {
         "jetzt bestellen",
         "das ist alles",
         "das war alles",
+        "das war's",
+        "das wär's",
+        "sonst nichts",
+        "nichts mehr",
+        "nein das war's",
+        "mehr brauche ich nicht",
         "fertig",
         "ich bin fertig",
         "Bestellung abschließen",
@@ -342,121 +575,363 @@ GERMAN = {
         "leg meine letzte Bestellung in den Warenkorb",
         "dasselbe wie beim letzten mal",
     ],
+    "SetQuantityIntent": [
+        "mach {Quantity} daraus",
+        "mach {Quantity} draus",
+        "mach daraus {Quantity}",
+        "mach {Quantity} {Item} daraus",
+        "ändere das auf {Quantity}",
+        "ändere es auf {Quantity}",
+        "ändere die {Item} auf {Quantity}",
+        "ändere {Item} auf {Quantity}",
+        "setze {Item} auf {Quantity}",
+        "ich will nur {Quantity} {Item}",
+        "ich möchte nur {Quantity} {Item}",
+        "ich will nur {Quantity}",
+        "ich brauche nur {Quantity} {Item}",
+        "nur {Quantity} {Item} bitte",
+        "lieber {Quantity} {Item}",
+        "doch lieber {Quantity}",
+    ],
+    "CartTotalIntent": [
+        "was macht das",
+        "was macht das zusammen",
+        "wie viel macht das",
+        "wie viel kostet alles",
+        "was kostet das alles zusammen",
+        "was kostet das",
+        "wie viel kostet das",
+        "was ist die Summe",
+        "was ist meine Summe",
+        "wie hoch ist die Summe",
+        "wie viel kostet mein Warenkorb",
+        "was bin ich schuldig",
+        "was kostet das insgesamt",
+        "was macht das alles",
+    ],
+    "ItemQuestionIntent": [
+        "habt ihr {Item}",
+        "habt ihr auch {Item}",
+        "habt ihr {Item} da",
+        "haben Sie {Item}",
+        "hast du {Item}",
+        "verkauft ihr {Item}",
+        "verkaufst du {Item}",
+        "gibt es bei euch {Item}",
+        "gibt es {Item}",
+        "führt ihr {Item}",
+        "sind {Item} vorrätig",
+        "ist {Item} vorrätig",
+        "kann ich bei euch {Item} kaufen",
+    ],
+    "CancelOrderIntent": [
+        "storniere meine Bestellung",
+        "storniere meine letzte Bestellung",
+        "storniere die Bestellung",
+        "Bestellung stornieren",
+        "meine Bestellung stornieren",
+        "ich möchte meine Bestellung stornieren",
+        "ich will meine Bestellung stornieren",
+        "kannst du meine Bestellung stornieren",
+        "bitte storniere meine Bestellung",
+        "ich möchte die Bestellung zurückziehen",
+        "Bestellung absagen",
+        "ich möchte meine Bestellung absagen",
+    ],
+}
+
+# -- closed word lists ---------------------------------------------------------------
+#: QuantityWord: id -> (name, synonyms), per language. Ids are what the skill reads.
+QUANTITY_WORDS: dict[str, dict[str, tuple[str, list[str]]]] = {
+    "en": {
+        "ONE": ("a", ["an", "a single", "one single"]),
+        "COUPLE": ("a couple of", ["a couple", "couple of", "a pair of", "pair of"]),
+        "DOZEN": ("a dozen", ["dozen", "one dozen"]),
+        "HALF_DOZEN": ("half a dozen", ["a half dozen", "half dozen"]),
+        "FEW": ("a few", ["several", "a handful of"]),
+        "SOME": ("some", ["some more", "more", "any"]),
+        "ANOTHER": ("another", ["one more", "an extra", "one extra"]),
+        "HALF": ("half a", ["half an", "a half", "half"]),
+    },
+    "de": {
+        "ONE": ("ein", ["eine", "einen", "einer"]),
+        # "ein Paar" (a pair) and "ein paar" (a few) sound the same: a few wins.
+        "COUPLE": ("ein Pärchen", ["Pärchen"]),
+        "DOZEN": ("ein Dutzend", ["Dutzend"]),
+        "HALF_DOZEN": ("ein halbes Dutzend", ["halbes Dutzend"]),
+        "FEW": ("ein paar", ["einige", "mehrere", "paar"]),
+        "SOME": ("etwas", ["noch etwas", "ein bisschen", "ein wenig", "mehr", "noch mehr"]),
+        "ANOTHER": (
+            "noch einen",
+            ["noch eine", "noch ein", "noch einer", "einen weiteren", "eine weitere"],
+        ),
+        "HALF": ("einen halben", ["eine halbe", "ein halbes", "halb"]),
+    },
+}
+#: ShopUnit: id -> (name, synonyms): the singular word, plurals and local spellings.
+SHOP_UNITS: dict[str, dict[str, tuple[str, list[str]]]] = {
+    "en": {
+        "GALLON": ("gallon", ["gallons"]),
+        "PINT": ("pint", ["pints"]),
+        "LITRE": ("litre", ["litres", "liter", "liters"]),
+        "BOTTLE": ("bottle", ["bottles"]),
+        "CARTON": ("carton", ["cartons"]),
+        "BAG": ("bag", ["bags"]),
+        "PACKET": ("packet", ["packets"]),
+        "LOAF": ("loaf", ["loaves"]),
+        "KILO": ("kilo", ["kilos", "kilogram", "kilograms", "kilogramme", "kilogrammes"]),
+        "POUND": ("pound", ["pounds"]),
+        "PACK": ("pack", ["packs"]),
+        "BOX": ("box", ["boxes"]),
+        "HEAD": ("head", ["heads"]),
+        "JAR": ("jar", ["jars"]),
+        "CAN": ("can", ["cans", "tin", "tins"]),
+        "BUNCH": ("bunch", ["bunches"]),
+        "PIECE": ("piece", ["pieces"]),
+    },
+    "de": {
+        "GALLON": ("Gallone", ["Gallonen"]),
+        "PINT": ("Pint", ["Pints"]),
+        "LITRE": ("Liter", ["Litern"]),
+        "BOTTLE": ("Flasche", ["Flaschen"]),
+        "CARTON": ("Karton", ["Kartons", "Tetrapack"]),
+        "BAG": ("Tüte", ["Tüten", "Beutel"]),
+        "PACKET": ("Päckchen", ["Tütchen"]),
+        "LOAF": ("Laib", ["Laibe"]),
+        "KILO": ("Kilo", ["Kilos", "Kilogramm"]),
+        "POUND": ("Pfund", ["Pfunde"]),
+        "PACK": ("Packung", ["Packungen", "Zehnerpackung", "Zehnerpackungen", "Pack"]),
+        "BOX": ("Schachtel", ["Schachteln", "Kiste", "Kisten"]),
+        "HEAD": ("Kopf", ["Köpfe"]),
+        "JAR": ("Glas", ["Gläser"]),
+        "CAN": ("Dose", ["Dosen", "Büchse"]),
+        "BUNCH": ("Bund", ["Bündel"]),
+        "PIECE": ("Stück", ["Stücke", "Stückchen"]),
+    },
 }
 
 LOCALES: dict[str, dict[str, Any]] = {
+    "en-US": {
+        "invocation": "corner shop",
+        "container": "cart",
+        "samples": english(
+            "cart",
+            ["basket"],
+            {
+                "AddItemIntent": [
+                    "order {Quantity} {Item}",
+                    "please add {Item} to my cart",
+                    "throw in {Item}",
+                    "and {Quantity} {Item}",
+                    "i want to add something",
+                ],
+                "RemoveItemIntent": ["drop the {Item}", "i don't want the {Item} anymore"],
+                "ListCartIntent": ["show my cart", "cart"],
+                "ClearCartIntent": ["throw everything out", "start a new cart"],
+                "PriceIntent": ["how expensive is {Item}", "how much is it"],
+                "BrowseCatalogIntent": [
+                    "what is for sale",
+                    "what do you carry",
+                    "what's on the menu",
+                    "browse",
+                    "browse the catalog",
+                ],
+                "CheckoutIntent": ["place an order", "i'm done", "pay now"],
+                "LastOrderIntent": ["is my order ready for pickup", "what happened to my order"],
+            },
+        ),
+    },
     "en-GB": {
         "invocation": "corner shop",
+        "container": "basket",
         "samples": english(
             "basket",
             ["trolley", "cart"],
-            {
-                "ReorderIntent": ["same again", "same again please"],
-                "BrowseCatalogIntent": ["what's on offer", "what have you got in stock"],
-                "ClearCartIntent": ["get rid of everything in my basket"],
-                "AddItemIntent": [
-                    "put {Item} in my trolley",
-                    "chuck {Quantity} {Item} in my basket",
-                    "pop {Item} in my basket",
-                    "add {Quantity} packets of {Item}",
-                    "could i get {Quantity} {Item} please",
-                    "add {Item} to my trolley",
-                ],
-                "ListCartIntent": ["what's in my trolley"],
-                "PriceIntent": ["how much is a packet of {Item}"],
-                "CheckoutIntent": ["pay for my basket", "i'd like to pay", "take me to the till"],
-            },
+            merged(
+                COMMONWEALTH,
+                {
+                    "ReorderIntent": ["same again", "same again please"],
+                    "BrowseCatalogIntent": ["what's on offer", "what have you got in stock"],
+                    "ClearCartIntent": ["get rid of everything in my basket"],
+                    "AddItemIntent": [
+                        "put {Item} in my trolley",
+                        "chuck {Quantity} {Item} in my basket",
+                        "pop {Item} in my basket",
+                        "could i get {Quantity} {Item} please",
+                        "add {Item} to my trolley",
+                    ],
+                    "ListCartIntent": ["what's in my trolley"],
+                    "PriceIntent": ["how much is a packet of {Item}"],
+                    "CheckoutIntent": [
+                        "pay for my basket",
+                        "i'd like to pay",
+                        "take me to the till",
+                    ],
+                    "CartTotalIntent": ["how much is the bill"],
+                    "CancelOrderIntent": ["scrap the order"],
+                },
+            ),
         ),
     },
     "en-CA": {
         "invocation": "corner shop",
+        "container": "cart",
         "samples": english(
             "cart",
             ["basket"],
-            {
-                "AddItemIntent": [
-                    "add {Quantity} bags of {Item}",
-                    "add a bag of {Item}",
-                    "could i get {Item} please",
-                ],
-            },
+            merged(COMMONWEALTH, {"AddItemIntent": ["could i get {Item} please"]}),
         ),
     },
     "en-AU": {
         "invocation": "corner shop",
+        "container": "trolley",
         "samples": english(
             "trolley",
             ["cart", "basket"],
-            {
-                "AddItemIntent": [
-                    "chuck {Item} in my trolley",
-                    "chuck {Quantity} {Item} in",
-                    "add {Item} to my cart",
-                    "grab me {Quantity} {Item}",
-                    "could i grab {Item}",
-                ],
-                "ListCartIntent": ["what's in my cart"],
-            },
+            merged(
+                COMMONWEALTH,
+                {
+                    "AddItemIntent": [
+                        "chuck {Item} in my trolley",
+                        "chuck {Quantity} {Item} in",
+                        "add {Item} to my cart",
+                        "grab me {Quantity} {Item}",
+                        "could i grab {Item}",
+                    ],
+                    "ListCartIntent": ["what's in my cart"],
+                },
+            ),
         ),
     },
     "en-IN": {
         "invocation": "corner shop",
+        "container": "cart",
         "samples": english(
             "cart",
             ["basket"],
-            {
-                "AddItemIntent": [
-                    "add {Quantity} packets of {Item}",
-                    "kindly add {Item}",
-                    "please add {Item} also",
-                    "i want to buy {Quantity} {Item}",
-                ],
-                "PriceIntent": ["what is the rate of {Item}", "what is the cost of {Item}"],
-                "CheckoutIntent": ["i want to pay", "proceed to checkout"],
-            },
+            merged(
+                COMMONWEALTH,
+                {
+                    "AddItemIntent": [
+                        "kindly add {Item}",
+                        "please add {Item} also",
+                        "i want to buy {Quantity} {Item}",
+                    ],
+                    "PriceIntent": ["what is the rate of {Item}", "what is the cost of {Item}"],
+                    "CheckoutIntent": ["i want to pay", "proceed to checkout"],
+                    "CancelOrderIntent": ["kindly cancel my order"],
+                    "CartTotalIntent": ["how much is the bill", "what is the bill amount"],
+                },
+            ),
         ),
     },
-    "de-DE": {"invocation": "tante emma", "samples": GERMAN},
+    "de-DE": {"invocation": "tante emma", "container": "Warenkorb", "samples": GERMAN},
 }
-PROMPTS = {
-    "en": {
+#: Intents in this order in every model (the NLU breaks exact ties by model order).
+ORDER = [
+    "AddItemIntent",
+    "RemoveItemIntent",
+    "ListCartIntent",
+    "ClearCartIntent",
+    "PriceIntent",
+    "BrowseCatalogIntent",
+    "CheckoutIntent",
+    "LastOrderIntent",
+    "ReorderIntent",
+    "SetQuantityIntent",
+    "CartTotalIntent",
+    "ItemQuestionIntent",
+    "CancelOrderIntent",
+]
+
+
+def prompts(lang: str, container: str) -> dict[str, str]:
+    if lang == "de":
+        return {
+            "AddItemIntent": "Was möchtest du hinzufügen?",
+            "RemoveItemIntent": "Welchen Artikel soll ich entfernen?",
+            "PriceIntent": "Von welchem Artikel möchtest du den Preis wissen?",
+            "SetQuantityIntent": "Bei welchem Artikel soll ich die Menge ändern?",
+            "ItemQuestionIntent": "Nach welchem Artikel fragst du?",
+        }
+    return {
         "AddItemIntent": "What would you like to add?",
-        "RemoveItemIntent": "Which item should I take out?",
+        "RemoveItemIntent": f"Which item should I take out of your {container}?",
         "PriceIntent": "Which item would you like the price of?",
-    },
-    "de": {
-        "AddItemIntent": "Was möchtest du hinzufügen?",
-        "RemoveItemIntent": "Welchen Artikel soll ich entfernen?",
-        "PriceIntent": "Von welchem Artikel möchtest du den Preis wissen?",
-    },
-}
+        "SetQuantityIntent": "Which item should I change?",
+        "ItemQuestionIntent": "Which item are you looking for?",
+    }
+
+
 SLOT_SAMPLES = {
     "en": {
-        "Item": ["{Item}", "a {Item}", "some {Item}", "{Quantity} {Item}"],
+        "Item": [
+            "{Item}",
+            "{Amount} {Item}",
+            "{Quantity} {Item}",
+            "{Quantity} {Amount} {Item}",
+            "{Amount} {Unit} of {Item}",
+            "{Quantity} {Unit} of {Item}",
+        ],
         "Quantity": ["{Quantity}", "{Quantity} please", "just {Quantity}"],
     },
     "de": {
-        "Item": ["{Item}", "ein {Item}", "eine {Item}", "{Quantity} {Item}"],
+        "Item": [
+            "{Item}",
+            "{Amount} {Item}",
+            "{Quantity} {Item}",
+            "{Quantity} {Amount} {Item}",
+            "{Amount} {Unit} {Item}",
+            "{Quantity} {Unit} {Item}",
+        ],
         "Quantity": ["{Quantity}", "{Quantity} bitte", "nur {Quantity}"],
     },
 }
+#: For intents whose Item has no Amount slot: what people answer "Which item?" with.
+BARE_ITEM = {
+    "en": ["{Item}", "a {Item}", "some {Item}"],
+    "de": ["{Item}", "ein {Item}", "eine {Item}"],
+}
+
+
+def slot_samples(lang: str, intent: str, slot: str) -> list[str]:
+    names = {name for name, _type in SLOTS[intent]}
+    if slot == "Item" and "Amount" not in names:
+        return BARE_ITEM[lang]
+    wanted = SLOT_SAMPLES[lang].get(slot, [])
+    return [s for s in wanted if set(_slot_names(s)) <= names]
+
+
+def _slot_names(sample: str) -> list[str]:
+    return [part.split("}")[0] for part in sample.split("{")[1:]]
+
+
+def word_type(name: str, table: dict[str, tuple[str, list[str]]]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "values": [
+            {"id": key, "name": {"value": value, "synonyms": synonyms}}
+            for key, (value, synonyms) in table.items()
+        ],
+    }
 
 
 def build(locale: str) -> dict[str, Any]:
     spec = LOCALES[locale]
     lang = locale[:2]
     intents: list[dict[str, Any]] = []
-    for name, samples in spec["samples"].items():
-        entry: dict[str, Any] = {"name": name, "slots": [], "samples": list(dict.fromkeys(samples))}
+    for name in ORDER:
+        entry: dict[str, Any] = {"name": name, "slots": [], "samples": []}
+        entry["samples"] = list(dict.fromkeys(spec["samples"][name]))
         for slot, slot_type in SLOTS.get(name, []):
-            slot_samples = SLOT_SAMPLES[lang][slot]
-            if name == "PriceIntent":
-                slot_samples = [s for s in slot_samples if "{Quantity}" not in s]
-            entry["slots"].append({"name": slot, "type": slot_type, "samples": slot_samples})
+            slot_entry: dict[str, Any] = {"name": slot, "type": slot_type, "samples": []}
+            slot_entry["samples"] = slot_samples(lang, name, slot)
+            entry["slots"].append(slot_entry)
         intents.append(entry)
     intents += [{"name": b, "samples": []} for b in BUILTINS]
-    dialog, prompts = [], []
-    for name in ("AddItemIntent", "RemoveItemIntent", "PriceIntent"):
+    dialog, prompt_list = [], []
+    texts = prompts(lang, spec["container"])
+    for name in ELICITING:
         pid = f"Elicit.Slot.{name}.Item"
         dialog.append(
             {
@@ -476,18 +951,20 @@ def build(locale: str) -> dict[str, Any]:
                 ],
             }
         )
-        prompts.append(
-            {"id": pid, "variations": [{"type": "PlainText", "value": PROMPTS[lang][name]}]}
-        )
+        prompt_list.append({"id": pid, "variations": [{"type": "PlainText", "value": texts[name]}]})
     return {
         "interactionModel": {
             "languageModel": {
                 "invocationName": spec["invocation"],
                 "intents": intents,
-                "types": [{"name": "CatalogItem", "values": catalog_slot_values(locale)}],
+                "types": [
+                    {"name": ITEM, "values": catalog_slot_values(locale)},
+                    word_type(WORD, QUANTITY_WORDS[lang]),
+                    word_type(UNIT, SHOP_UNITS[lang]),
+                ],
             },
             "dialog": {"intents": dialog, "delegationStrategy": "SKILL_RESPONSE"},
-            "prompts": prompts,
+            "prompts": prompt_list,
         }
     }
 

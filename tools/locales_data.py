@@ -144,7 +144,7 @@ EN_METRIC: dict[str, tuple[str, list[str], str, str, str, str, bool]] = {
     ),
     "EGGS": (
         "eggs",
-        ["dozen eggs", "a dozen eggs", "box of eggs", "carton of eggs"],
+        ["box of eggs", "carton of eggs"],
         "dozen",
         "dozen eggs",
         "dozen eggs",
@@ -180,7 +180,7 @@ EN_METRIC: dict[str, tuple[str, list[str], str, str, str, str, bool]] = {
     ),
     "BREAD": (
         "bread",
-        ["loaf of bread", "sourdough", "loaf"],
+        ["loaf of bread", "sourdough", "loaf", "loaves"],
         "loaf",
         "loaf of bread",
         "loaves of bread",
@@ -325,6 +325,14 @@ EN_METRIC: dict[str, tuple[str, list[str], str, str, str, str, bool]] = {
     ),
 }
 
+# en-US text is the source of truth and kept, except these synonym edits: "loaf" for
+# "I only want one loaf"; "dozen" is a quantity word (the QuantityWord slot), so
+# "dozen eggs" as an item name would make "a dozen eggs" ambiguous for Alexa.
+EN_US_SYNONYMS: dict[str, dict[str, list[str]]] = {
+    "BREAD": {"add": ["loaf", "loaves"]},
+    "EGGS": {"remove": ["dozen eggs", "a dozen eggs"]},
+}
+
 # What each English locale calls things differently: id -> (name, synonyms, one, other) overrides.
 EN_OVERRIDES: dict[str, dict[str, dict[str, object]]] = {
     "en-GB": {
@@ -372,7 +380,15 @@ EN_OVERRIDES: dict[str, dict[str, dict[str, object]]] = {
     "en-IN": {
         "CRISPS": {
             "name": "chips",
-            "synonyms": ["potato chips", "packet of chips", "wafers"],
+            # The Indian market says both: a packet of chips, a bag of crisps.
+            "synonyms": [
+                "potato chips",
+                "packet of chips",
+                "wafers",
+                "crisps",
+                "packet of crisps",
+                "bag of crisps",
+            ],
             "one": "packet of chips",
             "other": "packets of chips",
         },
@@ -775,6 +791,11 @@ def main() -> None:
         for market, price in zip(MARKET_ORDER, prices, strict=True):
             if price is not None:
                 item["prices"][market] = price
+    us_text = doc["text"]["en-US"]
+    for item_id, edits in EN_US_SYNONYMS.items():
+        synonyms = [s for s in us_text[item_id]["synonyms"] if s not in edits.get("remove", [])]
+        synonyms += [s for s in edits.get("add", []) if s not in synonyms]
+        us_text[item_id]["synonyms"] = synonyms
     for locale in ("en-GB", "en-CA", "en-AU", "en-IN"):
         text = {}
         for item_id, (name, syn, unit, one, other, per, plural) in EN_METRIC.items():

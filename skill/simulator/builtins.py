@@ -11,7 +11,9 @@ own parser (German through ``text2num``); month and year arithmetic from
 ======================  =====================================================
 type                    values
 ======================  =====================================================
-AMAZON.NUMBER           "21" for "twenty one" / "einundzwanzig"
+AMAZON.NUMBER           "21" for "twenty one" / "einundzwanzig"; decimals with a
+                        point, as Alexa gives them: "2.5" for "2.5", "two point
+                        five", "two and a half", "2,5", "zweieinhalb"
 AMAZON.Ordinal          "3" for "third", "3rd", "dritte" (AMAZON.ORDINAL too)
 AMAZON.FOUR_DIGIT_NUMBER  "2026" for "twenty twenty six"; "0123" for "zero one two three"
 AMAZON.DATE             ISO 8601 as Alexa sends it: "2026-12-25"; "2026-W49" (a week);
@@ -166,17 +168,36 @@ def _ordinal_at(tokens: _Tokens, i: int, german: bool) -> tuple[int, int] | None
     return None
 
 
+#: German articles that also mean one: in a NUMBER slot "nur eine Avocado" is 1.
+_DE_ARTICLE_ONE = frozenset(("ein", "eine", "einen", "einem", "einer", "eines"))
+#: "zweieinhalb", "anderthalb": a whole number and a half, said as one word.
+_DE_HALF_SUFFIX = "einhalb"
+
+
 def _numbers(tokens: _Tokens, i: int, language: Language, german: bool, now: datetime) -> _Found:
-    """A number, "minus five" ("-5"), and in English "two point five" ("2.5")."""
+    """A number, "minus five" ("-5"), decimals ("two point five", "zwei Komma fünf": "2.5")
+    and halves ("two and a half", "zweieinhalb": "2.5"), as AMAZON.NUMBER gives decimals.
+
+    German articles are also 1 here; the NLU counts a filler word read as a value
+    as weaker evidence, so a QuantityWord slot ("einen" = ONE) wins where a sample
+    has one.
+    """
     sign = ""
     if tokens[i] in ("minus", "negative", "negativ") and i + 1 < len(tokens):
         sign, i = "-", i + 1
+    if german and not sign:
+        half = _german_half(tokens[i], language)
+        if half is not None:
+            return [(i + 1, half)]
+        if tokens[i] in _DE_ARTICLE_ONE:
+            return [(i + 1, "1")]
     parsed = _number(tokens, i, language)
     if parsed is None:
         return []
     value, end = parsed
     found = [(end, f"{sign}{value}")]
-    if not german and end < len(tokens) and tokens[end] in ("point", "dot"):
+    point = ("komma",) if german else ("point", "dot")
+    if end < len(tokens) and tokens[end] in point:
         decimals = []
         j = end + 1
         while (digit := _digit(tokens, j, language)) is not None:
@@ -184,7 +205,21 @@ def _numbers(tokens: _Tokens, i: int, language: Language, german: bool, now: dat
             j += 1
         if decimals:
             found.append((j, f"{sign}{value}.{''.join(decimals)}"))
+    if not german and tokens[end : end + 3] == ["and", "a", "half"]:
+        found.append((end + 3, f"{sign}{value}.5"))
     return found
+
+
+def _german_half(token: str, language: Language) -> str | None:
+    if token == "anderthalb":
+        return "1.5"
+    if not token.endswith(_DE_HALF_SUFFIX) or token == _DE_HALF_SUFFIX:
+        return None
+    head = token[: -len(_DE_HALF_SUFFIX)]
+    if head == "ein":  # "eineinhalb"
+        return "1.5"
+    whole = language.parse_number([head], 0)
+    return f"{whole[0]}.5" if whole is not None and whole[1] == 1 else None
 
 
 def _ordinals(tokens: _Tokens, i: int, language: Language, german: bool, now: datetime) -> _Found:

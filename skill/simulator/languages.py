@@ -131,6 +131,8 @@ _CANONICAL = {"are": "is", "am": "is", "was": "is", "were": "is", "does": "do", 
 _EN_DROPPED_AFTER = {"got": frozenset(("have", "has"))}
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
+#: "2.5" is said "two point five": the dot would otherwise split it into two numbers.
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 def _expand(token: str) -> str:
@@ -153,6 +155,7 @@ def _expand(token: str) -> str:
 def _split_english(text: str) -> Tokens:
     text = text.lower().replace("’", "'").replace("‘", "'")
     text = _DIGIT_COMMA.sub("", text)
+    text = _DECIMAL_POINT.sub(" point ", text)
     text = _NON_WORD.sub(" ", text.replace("-", " ").replace("_", " "))
     out: list[str] = []
     for raw in text.split():
@@ -195,13 +198,13 @@ def english_stem(word: str) -> str:
 # fmt: off
 _EN_FILLER = frozenset((
     "a", "an", "the", "some", "any", "my", "your", "our", "this", "these", "those", "please",
-    "pls", "kindly", "um", "uh", "er", "erm", "hmm", "oh", "hey", "alexa", "just", "also",
+    "pls", "kindly", "um", "uh", "er", "erm", "hmm", "oh", "hey", "alexa", "also",
     "actually", "of", "me"
 ))
 _EN_LIGHT = frozenset((
     "is", "do", "did", "can", "will", "would", "could", "should", "i", "you", "it", "we", "to",
     "in", "into", "on", "at", "for", "with", "from", "out", "up", "and", "or", "be", "have",
-    "has"
+    "has", "just"
 ))
 _EN_MEASURES = frozenset((
     "bag", "box", "bottle", "can", "carton", "jar", "pack", "packet", "loaf", "head", "bunch",
@@ -284,6 +287,7 @@ ENGLISH = Language(
 # -- German ------------------------------------------------------------------------
 _DE_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _DE_DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d{3}\b)")
+_DE_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 #: One spelling for words that mean the same here: irregular imperatives, so "nimm X raus"
 #: meets "X rausnehmen" ("nehme" and "nehmen" share a stem), and the interrogatives.
@@ -314,6 +318,7 @@ def _fold_german(word: str) -> str:
 def _split_german(text: str) -> Tokens:
     text = text.replace("’", "'").replace("‘", "'")
     text = _DE_DIGIT_DOT.sub("", text).replace("-", " ").replace("_", " ")
+    text = _DE_DECIMAL_COMMA.sub(" Komma ", text)  # "2,5" is said "zwei Komma fünf"
     folded: list[str] = []
     typed: list[str] = []
     for raw in _DE_WORD.findall(text):

@@ -15,7 +15,9 @@ word, so it stays with the item).
   (``ü`` -> ``ue``, ``ß`` -> ``ss``, see :mod:`skill.simulator.languages`);
   :func:`german_number_spelling` restores the spelling ``text2num`` expects,
   so "fuenf" and "zwoelf" count too. The articles "ein"/"eine" are not
-  numbers (as "a" is not in English): Alexa leaves the quantity empty.
+  number words here (as "a" is not in English); the AMAZON.NUMBER grammar in
+  :mod:`skill.simulator.builtins` still reads them as 1 where a sample has
+  only a number slot for them ("ich will nur ein Brot").
 """
 
 from __future__ import annotations

@@ -49,10 +49,14 @@ def test_nlu_json_is_one_object_per_line() -> None:
         "intent": "AddItemIntent",
         "slots": {
             "Quantity": {"value": "2", "id": None},
-            "Item": {"value": "dozen eggs", "id": "EGGS"},
+            "Amount": {"value": "dozen", "id": "DOZEN"},
+            "Item": {"value": "eggs", "id": "EGGS"},
         },
     }
-    assert lines[1]["slots"] == {"Item": {"value": "unicorn", "id": None}}
+    assert lines[1]["slots"] == {
+        "Amount": {"value": "a", "id": "ONE"},
+        "Item": {"value": "unicorn", "id": None},
+    }
     assert lines[2] == {"utterance": "open corner shop", "intent": "LaunchRequest", "slots": {}}
 
 

@@ -41,20 +41,20 @@ def slots_of(result: NluResult) -> dict[str, str]:
 def test_the_longest_literal_match_wins(nlu: Nlu, utterance: str, item: str) -> None:
     result = nlu.parse(utterance)
     assert result.intent == "AddItemIntent"
-    assert slots_of(result) == {"Item": item}
+    assert {k: v for k, v in slots_of(result).items() if k != "Amount"} == {"Item": item}
 
 
-def test_two_dozen_eggs_is_a_quantity_and_an_item(nlu: Nlu) -> None:
+def test_two_dozen_eggs_is_a_quantity_an_amount_and_an_item(nlu: Nlu) -> None:
     result = nlu.parse("add two dozen eggs")
-    assert result.slots["Quantity"].value == "2"
-    assert result.slots["Item"].value == "dozen eggs"
-    assert result.slots["Item"].id == "EGGS"
+    assert slots_of(result) == {"Quantity": "2", "Amount": "DOZEN", "Item": "EGGS"}
+    assert (result.slots["Amount"].value, result.slots["Item"].value) == ("dozen", "eggs")
 
 
-def test_a_dozen_eggs_gives_no_quantity(nlu: Nlu) -> None:
+def test_a_dozen_eggs_gives_an_amount_and_no_quantity(nlu: Nlu) -> None:
+    # "a dozen" is a listed QuantityWord value: heard whole, article included.
     result = nlu.parse("add a dozen eggs")
-    assert "Quantity" not in result.slots
-    assert result.slots["Item"].id == "EGGS"
+    assert slots_of(result) == {"Amount": "DOZEN", "Item": "EGGS"}
+    assert result.slots["Amount"].value == "a dozen"
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_out_of_domain_falls_back(nlu: Nlu, utterance: str) -> None:
 
 def test_repeat_my_last_order_is_reorder_not_repeat(nlu: Nlu) -> None:
     assert nlu.parse("repeat my last order").intent == "ReorderIntent"
-    assert nlu.parse("how much is my cart").intent == "ListCartIntent"
+    assert nlu.parse("how much is my cart").intent == "CartTotalIntent"
 
 
 # -- dialog context ----------------------------------------------------------------
@@ -281,12 +281,12 @@ def test_a_broken_model_is_a_config_error() -> None:
 #: SMAPI NLU annotation sets (tests/nlu/<locale>.json), so the same files run against
 #: Alexa's NLU evaluation API; bench/bench_nlu.py prints the figures and the misses.
 ANNOTATION_SETS = {
-    "en-US": (150, 0.97, 0.95),
-    "de-DE": (60, 0.95, 0.90),
-    "en-GB": (40, 0.90, 0.90),  # the target is 95%; see bench/bench_nlu.py for the misses
-    "en-CA": (20, 0.90, 0.85),
-    "en-AU": (20, 0.90, 0.85),
-    "en-IN": (20, 0.90, 0.85),
+    "en-US": (250, 0.97, 0.95),
+    "de-DE": (180, 0.95, 0.95),
+    "en-GB": (95, 0.95, 0.95),
+    "en-CA": (50, 0.95, 0.90),
+    "en-AU": (50, 0.95, 0.90),
+    "en-IN": (50, 0.95, 0.90),
 }
 SETS = REPO / "tests" / "nlu"
 
@@ -335,3 +335,154 @@ def test_accuracy_on_the_annotation_set(locale: str) -> None:
     misses = [line for line in report.lines() if line.startswith("FAILED")]
     assert report.summary["intentAccuracy"] >= intent_floor, misses
     assert report.summary["slotAccuracy"] >= slot_floor, misses
+
+
+# -- what real customers say (issue 11) --------------------------------------------------
+@pytest.fixture(scope="module")
+def de() -> Nlu:
+    return nlu_for("de-DE", project_models())
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent", "slots"),
+    [
+        (
+            "add two apples and a banana",
+            "AddItemIntent",
+            {"Quantity": "2", "Item": "APPLE", "Amount2": "ONE", "Item2": "BANANA"},
+        ),
+        (
+            "three bananas, two lemons and some milk",
+            "AddItemIntent",
+            {
+                "Quantity": "3",
+                "Item": "BANANA",
+                "Quantity2": "2",
+                "Item2": "LEMON",
+                "Amount3": "SOME",
+                "Item3": "MILK",
+            },
+        ),
+        (
+            "add two apples and a unicorn",
+            "AddItemIntent",
+            {"Quantity": "2", "Item": "APPLE", "Amount2": "ONE", "Item2": "unicorn"},
+        ),
+        ("a pint of milk", "AddItemIntent", {"Amount": "ONE", "Unit": "PINT", "Item": "MILK"}),
+        ("another apple", "AddItemIntent", {"Amount": "ANOTHER", "Item": "APPLE"}),
+        ("one more banana please", "AddItemIntent", {"Amount": "ANOTHER", "Item": "BANANA"}),
+        ("half a lemon", "AddItemIntent", {"Amount": "HALF", "Item": "LEMON"}),
+        ("half a dozen lemons", "AddItemIntent", {"Amount": "HALF_DOZEN", "Item": "LEMON"}),
+        ("add a couple of bananas", "AddItemIntent", {"Amount": "COUPLE", "Item": "BANANA"}),
+        ("add an apple", "AddItemIntent", {"Amount": "ONE", "Item": "APPLE"}),
+        ("take one apple out", "RemoveItemIntent", {"Quantity": "1", "Item": "APPLE"}),
+        ("remove an apple", "RemoveItemIntent", {"Amount": "ONE", "Item": "APPLE"}),
+        ("remove the apples", "RemoveItemIntent", {"Item": "APPLE"}),
+        ("make that five", "SetQuantityIntent", {"Quantity": "5"}),
+        ("change the oranges to four", "SetQuantityIntent", {"Quantity": "4", "Item": "ORANGE"}),
+        ("i only want one loaf", "SetQuantityIntent", {"Quantity": "1", "Item": "BREAD"}),
+        ("just two apples please", "SetQuantityIntent", {"Quantity": "2", "Item": "APPLE"}),
+        ("do you have eggs", "ItemQuestionIntent", {"Item": "EGGS"}),
+        ("what's my total", "CartTotalIntent", {}),
+        ("how much is that", "CartTotalIntent", {}),
+        ("that's it", "CheckoutIntent", {}),
+        ("nothing else", "CheckoutIntent", {}),
+        ("cancel my order", "CancelOrderIntent", {}),
+        ("cancel", "AMAZON.CancelIntent", {}),
+    ],
+)
+def test_what_customers_say(nlu: Nlu, utterance: str, intent: str, slots: dict[str, str]) -> None:
+    result = nlu.parse(utterance)
+    assert (result.intent, slots_of(result)) == (intent, slots)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "quantity"),
+    [
+        ("add 2.5 apples", "2.5"),
+        ("add two point five apples", "2.5"),
+        ("two and a half lemons", "2.5"),
+    ],
+)
+def test_decimals_are_heard_as_alexa_gives_them(nlu: Nlu, utterance: str, quantity: str) -> None:
+    # AMAZON.NUMBER gives decimals as digits with a point; never rounded, never two numbers.
+    result = nlu.parse(utterance)
+    assert result.slots["Quantity"].value == quantity
+    assert "Quantity2" not in result.slots
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent", "slots"),
+    [
+        ("entferne einen Apfel", "RemoveItemIntent", {"Amount": "ONE", "Item": "APPLE"}),
+        ("füge eine Banane hinzu", "AddItemIntent", {"Amount": "ONE", "Item": "BANANA"}),
+        ("noch einen Apfel", "AddItemIntent", {"Amount": "ANOTHER", "Item": "APPLE"}),
+        (
+            "füge zwei Äpfel und eine Banane hinzu",
+            "AddItemIntent",
+            {"Quantity": "2", "Item": "APPLE", "Amount2": "ONE", "Item2": "BANANA"},
+        ),
+        (
+            "zwei Dutzend Eier",
+            "AddItemIntent",
+            {"Quantity": "2", "Amount": "DOZEN", "Item": "EGGS"},
+        ),
+        ("ich will nur ein Brot", "SetQuantityIntent", {"Quantity": "1", "Item": "BREAD"}),
+        ("mach fünf daraus", "SetQuantityIntent", {"Quantity": "5"}),
+        ("füge 2,5 Äpfel hinzu", "AddItemIntent", {"Quantity": "2.5", "Item": "APPLE"}),
+        ("ich nehme zweieinhalb Äpfel", "AddItemIntent", {"Quantity": "2.5", "Item": "APPLE"}),
+        ("habt ihr Eier", "ItemQuestionIntent", {"Item": "EGGS"}),
+        ("was macht das", "CartTotalIntent", {}),
+        ("das war's", "CheckoutIntent", {}),
+        ("storniere meine Bestellung", "CancelOrderIntent", {}),
+    ],
+)
+def test_what_german_customers_say(
+    de: Nlu, utterance: str, intent: str, slots: dict[str, str]
+) -> None:
+    result = de.parse(utterance)
+    assert (result.intent, slots_of(result)) == (intent, slots)
+
+
+def test_crisps_are_sold_in_india_by_any_name() -> None:
+    india = nlu_for("en-IN", project_models())
+    for utterance in ["add a bag of crisps", "add a packet of crisps", "add crisps"]:
+        assert india.parse(utterance).slots["Item"].id == "CRISPS", utterance
+
+
+def test_an_article_is_an_amount_only_where_the_sample_has_one() -> None:
+    # GIVEN a model without an Amount slot WHEN "a" is said THEN it is still free filler
+    pets = Nlu(small_model())
+    result = pets.parse("adopt a puppy")
+    assert (result.intent, slots_of(result), result.confidence) == (
+        "AdoptIntent",
+        {"Pet": "DOG"},
+        1.0,
+    )
+
+
+def test_a_closed_word_list_takes_no_unknown_words(nlu: Nlu) -> None:
+    # QuantityWord and ShopUnit are never elicited: "greek" is no amount, "purple" no unit.
+    for utterance in ["add greek yoghurt", "add a purple unicorn", "i want some dragon fruit"]:
+        result = nlu.parse(utterance)
+        assert {"Amount", "Unit"} & result.slots.keys() <= {"Amount"}, utterance
+        amount = result.slots.get("Amount")
+        assert amount is None or amount.status == "ER_SUCCESS_MATCH", utterance
+    assert nlu.parse("add a purple unicorn").slots["Item"].value == "purple unicorn"
+
+
+def test_a_sample_of_slots_alone_needs_every_slot(nlu: Nlu) -> None:
+    # "{Amount} {Item}" is a sample; "apples" alone is not "{Item}" with no amount.
+    assert nlu.parse("apples").intent == FALLBACK
+    assert nlu.parse("another apple").intent == "AddItemIntent"
+
+
+def test_pruning_by_the_score_bound_changes_no_answer(
+    nlu: Nlu, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN utterances of every kind WHEN parsed with and without the bound THEN the same
+    utterances = [a.utterance for a in annotations("en-US")[:120]]
+    pruned = [nlu.parse(u) for u in utterances]
+    monkeypatch.setattr(Nlu, "_bound", lambda self, template, u, facts: 1e9)
+    full = [nlu.parse(u) for u in utterances]
+    assert pruned == full

@@ -4,6 +4,7 @@ every kind of target, from the command line a developer types."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -157,7 +158,7 @@ def test_annotation_sets_from_the_command_line() -> None:
     assert {"status", "inputs", "expected", "actual"} <= set(report["testCases"][0])
     code, out = run("nlu", "--annotations", str(REPO / "tests" / "nlu" / "en-US.json"))
     assert code == 1  # the project's set has known misses; the command says so by its status
-    assert "FAILED  " in out and out.splitlines()[-1].startswith("222 test cases (en-US)")
+    assert "FAILED  " in out and re.match(r"\d+ test cases \(en-US\)", out.splitlines()[-1])
 
 
 @pytest.mark.parametrize(

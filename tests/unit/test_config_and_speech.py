@@ -28,7 +28,26 @@ CUSTOM_INTENTS = (
     "CheckoutIntent",
     "LastOrderIntent",
     "ReorderIntent",
+    "SetQuantityIntent",
+    "CartTotalIntent",
+    "ItemQuestionIntent",
+    "CancelOrderIntent",
 )
+
+#: AddItemIntent's slots (issue 11): an amount word and a unit for the first item, and
+#: numbered pairs so Alexa fills several items said in one breath.
+ADD_ITEM_SLOTS = {
+    "Quantity": "AMAZON.NUMBER",
+    "Amount": "QuantityWord",
+    "Unit": "ShopUnit",
+    "Item": "CatalogItem",
+    "Quantity2": "AMAZON.NUMBER",
+    "Amount2": "QuantityWord",
+    "Item2": "CatalogItem",
+    "Quantity3": "AMAZON.NUMBER",
+    "Amount3": "QuantityWord",
+    "Item3": "CatalogItem",
+}
 
 
 def test_settings_defaults_are_secure_and_local() -> None:
@@ -136,7 +155,7 @@ def test_interaction_model_has_required_intents_and_samples() -> None:
     ]:
         assert name in intents
     slots = {s["name"]: s["type"] for s in intents["AddItemIntent"]["slots"]}
-    assert slots == {"Quantity": "AMAZON.NUMBER", "Item": "CatalogItem"}
+    assert slots == ADD_ITEM_SLOTS
     assert any("{Item}" in s and "cart" in s for s in intents["AddItemIntent"]["samples"])
     assert any("please" in s for s in intents["AddItemIntent"]["samples"])
 
@@ -200,5 +219,5 @@ def test_every_model_has_the_contract_intents_and_slots(locale: str) -> None:
     for name in CUSTOM_INTENTS:
         assert len(intents[name]["samples"]) >= 10, (locale, name)
     slots = {s["name"]: s["type"] for s in intents["AddItemIntent"]["slots"]}
-    assert slots == {"Quantity": "AMAZON.NUMBER", "Item": "CatalogItem"}
+    assert slots == ADD_ITEM_SLOTS
     assert interaction.drift(locale) == []
