@@ -24,6 +24,7 @@ from skill.deadline import request_deadline
 from skill.errors import BadRequest, ForeignSkillError
 from skill.handlers.base import MAX_SESSION_BYTES, SESSION_KEYS, Services, ShopHandler
 from skill.handlers.builtins import (
+    CancelHandler,
     FallbackHandler,
     HelpHandler,
     LaunchHandler,
@@ -33,12 +34,19 @@ from skill.handlers.builtins import (
     UnhandledIntentHandler,
     YesHandler,
 )
-from skill.handlers.cart import AddItemHandler, ClearCartHandler, ListCartHandler, RemoveItemHandler
-from skill.handlers.catalog import BrowseHandler, PriceHandler
+from skill.handlers.cart import (
+    AddItemHandler,
+    CartTotalHandler,
+    ClearCartHandler,
+    ListCartHandler,
+    RemoveItemHandler,
+    SetQuantityHandler,
+)
+from skill.handlers.catalog import BrowseHandler, ItemQuestionHandler, PriceHandler
 from skill.handlers.checkout import CheckoutHandler
 from skill.handlers.failures import ApologyHandler
 from skill.handlers.interceptors import RememberSpeechInterceptor, RequestLogInterceptor
-from skill.handlers.orders import LastOrderHandler, ReorderHandler
+from skill.handlers.orders import CancelOrderHandler, LastOrderHandler, ReorderHandler
 from skill.handlers.system import (
     AnyOtherRequestHandler,
     CanFulfillHandler,
@@ -58,18 +66,23 @@ _HANDLERS: tuple[type[ShopHandler], ...] = (
     LaunchHandler,
     AddItemHandler,
     RemoveItemHandler,
+    SetQuantityHandler,
     ListCartHandler,
+    CartTotalHandler,
     ClearCartHandler,
     PriceHandler,
+    ItemQuestionHandler,
     BrowseHandler,
     CheckoutHandler,
     LastOrderHandler,
     ReorderHandler,
+    CancelOrderHandler,
     YesHandler,
     NoHandler,
     HelpHandler,
     RepeatHandler,
     FallbackHandler,
+    CancelHandler,
     StopHandler,
     SessionEndedHandler,
     ExceptionEncounteredHandler,

@@ -98,18 +98,10 @@ class Cart:
         the customer choosing the item at today's price.
         """
         _check_quantity(quantity)
-        if price is not None and price.cents < 0:
-            # A stored cart refuses a negative price on reading; refuse it on writing too.
-            raise ConfigError(
-                f"The catalog gives {item_id} a negative price. "
-                "Fix its price in the shop's catalog."
-            )
+        seen = _seen(item_id, price, name)
         current = self.quantity_of(item_id)
         if current + quantity > MAX_PER_LINE:
             raise LineLimitExceeded(item_id, MAX_PER_LINE, current)
-        seen: dict[str, Any] = {}
-        if price is not None:
-            seen = {"unit_price": price.cents, "currency": price.currency, "name": name}
         if current:
             return Cart(
                 tuple(
@@ -120,6 +112,26 @@ class Cart:
                 )
             )
         return Cart((*self.lines, CartLine(item_id, quantity, **seen)))
+
+    def set(
+        self, item_id: str, quantity: int, *, price: Money | None = None, name: str = ""
+    ) -> Cart:
+        """Make the line of an item hold exactly ``quantity`` ("make that five"), adding
+        the line at the end if the cart has none; remembers ``price`` and ``name`` as
+        :meth:`add` does. More than :data:`MAX_PER_LINE` raises LineLimitExceeded with
+        ``current`` 0 (the limit is the problem, not what the cart held)."""
+        _check_quantity(quantity)
+        if quantity > MAX_PER_LINE:
+            raise LineLimitExceeded(item_id, MAX_PER_LINE, 0)
+        if not self.quantity_of(item_id):
+            return self.add(item_id, quantity, price=price, name=name)
+        seen = _seen(item_id, price, name)
+        return Cart(
+            tuple(
+                replace(line, quantity=quantity, **seen) if line.item_id == item_id else line
+                for line in self.lines
+            )
+        )
 
     def remove(self, item_id: str, quantity: int | None = None) -> Cart:
         """Remove ``quantity`` of an item, or all of it when ``quantity`` is None.
@@ -245,6 +257,18 @@ def shown(value: Any, limit: int = 40) -> str:
     """A damaged value for an error message: its repr, cut short (records can be huge)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _seen(item_id: str, price: Money | None, name: str) -> dict[str, Any]:
+    """The fields a line remembers of what the customer saw when choosing it."""
+    if price is None:
+        return {}
+    if price.cents < 0:
+        # A stored cart refuses a negative price on reading; refuse it on writing too.
+        raise ConfigError(
+            f"The catalog gives {item_id} a negative price. Fix its price in the shop's catalog."
+        )
+    return {"unit_price": price.cents, "currency": price.currency, "name": name}
 
 
 def _check_quantity(quantity: int) -> None:

@@ -20,9 +20,10 @@ from ask_sdk_model import Intent, Response, Slot
 
 from skill.config import Settings
 from skill.domain.cart import MAX_PER_LINE
-from skill.domain.catalog import Catalog, Item
+from skill.domain.catalog import Catalog, Item, normalise
 from skill.domain.money import Money
-from skill.errors import InvalidQuantity, UnknownItem
+from skill.domain.quantity import ONE, UNITS, Said, unit_of
+from skill.errors import UnknownItem
 from skill.profile import NameLookup
 from skill.speech import Messages, messages_for
 from skill.speech.ssml import escape
@@ -38,12 +39,22 @@ ER_MATCH = "ER_SUCCESS_MATCH"
 #: Beside "pending" while the checkout question is open: a fingerprint of the answer
 #: the customer is asked to confirm (skill.domain.orders.CheckoutReview.quote).
 QUOTE_KEY = "checkout_quote"
+#: The catalog id of the item just added, removed, changed, priced, asked about or offered:
+#: what "make that five" and "one more" mean.
+LAST_ITEM_KEY = "last_item"
 #: The session attributes the skill writes; anything else a client sends back is dropped.
-SESSION_KEYS = ("pending", QUOTE_KEY, "last_spoken", "asked_name_permission")
+SESSION_KEYS = ("pending", QUOTE_KEY, "last_spoken", "asked_name_permission", LAST_ITEM_KEY)
 MAX_SESSION_BYTES = 12 * 1024
-PENDING_KINDS = frozenset({"checkout", "clear", "add", "alternative", "checkout_offer"})
+#: What a "yes" or "no" answers. ``more``: "What else would you like?" after a cart
+#: change (no offers checkout); ``cancel_order``: "Shall I cancel order N?" (``order``).
+PENDING_KINDS = frozenset(
+    {"checkout", "clear", "add", "alternative", "checkout_offer", "more", "cancel_order"}
+)
+#: The kinds that are a yes/no question: help repeats them, cancel drops just the question.
+YES_NO_KINDS = PENDING_KINDS - {"more"}
 _QUOTE = re.compile(r"[0-9a-f]{16}")
 _QUANTITY = re.compile(r"[0-9]{1,2}")
+_ORDER_NUMBER = re.compile(r"[0-9]{1,12}")
 _MAX_SLOT_CHARS = 200
 _MAX_SLOT_NAME = 64
 _MAX_SLOTS = 16
@@ -86,6 +97,8 @@ class Turn:
         self.locale: str = self.request.locale or "en-US"
         self.msg: Messages = messages_for(self.locale)
         self.session: dict[str, Any] = {}
+        #: Names of unknown items that are catalog names (said as they are, no plural).
+        self._catalog_names: set[str] = set()
         if self.envelope.session is not None:  # out-of-session requests have none
             attrs = handler_input.attributes_manager.session_attributes
             if isinstance(attrs, dict):  # attributes come back from the client: untrusted
@@ -146,6 +159,11 @@ class Turn:
             ):
                 pending["quantity"] = quantity
             return pending
+        if kind == "cancel_order":
+            order = raw.get("order")
+            if not isinstance(order, str) or not _ORDER_NUMBER.fullmatch(order):
+                return None
+            return {"kind": kind, "order": order}
         return {"kind": kind}
 
     @property
@@ -167,6 +185,16 @@ class Turn:
     def clear_pending(self) -> None:
         self.session.pop("pending", None)
         self.session.pop(QUOTE_KEY, None)
+
+    # -- what the conversation is about (untrusted input: a catalog id or nothing) ---
+    @property
+    def last_item(self) -> Item | None:
+        """The item just added, removed, changed, priced, asked about or offered."""
+        raw = self.session.get(LAST_ITEM_KEY)
+        return self.catalog.get(raw) if isinstance(raw, str) else None
+
+    def remember(self, item: Item) -> None:
+        self.session[LAST_ITEM_KEY] = item.id
 
     # -- slots ---------------------------------------------------------------
     @property
@@ -218,6 +246,7 @@ class Turn:
         spoken = self.slot_text(name)
         if spoken is None:
             if resolved_name is not None:
+                self._catalog_names.add(resolved_name)
                 raise UnknownItem(resolved_name)
             return None
         item = self.catalog.find(spoken)
@@ -225,17 +254,65 @@ class Turn:
             raise UnknownItem(spoken)
         return item
 
-    def quantity_slot(self, name: str = "Quantity") -> int | None:
-        """A positive whole quantity, None if not said; InvalidQuantity for 0, negatives, '?'."""
-        text = self.slot_text(name)
-        if text is None:
+    def slot_id(self, name: str, words: str) -> str | None:
+        """The id a slot of a custom type resolved to (entity resolution), else the id
+        the locale's word table ``words`` (``quantity_words``, ``unit_words``) gives the
+        spoken value; ``"?"`` for a value that matches neither, None for no value."""
+        slot = self.slot(name)
+        resolutions = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+        for authority in resolutions or ():
+            status = getattr(getattr(authority, "status", None), "code", None)
+            if getattr(status, "value", status) != ER_MATCH:
+                continue
+            for wrapper in authority.values or ():
+                value_id = getattr(getattr(wrapper, "value", None), "id", None)
+                if isinstance(value_id, str) and value_id:
+                    return value_id[:_MAX_SLOT_NAME]
+        spoken = self.slot_text(name)
+        if spoken is None:
             return None
-        if len(text) > 6 or not text.lstrip("-").isdigit():
-            raise InvalidQuantity(f"{text!r} is not a whole number.")
-        value = int(text)
-        if value < 1:
-            raise InvalidQuantity(f"{value} is below one.")
-        return value
+        return self.msg.word_ids(words).get(" ".join(spoken.lower().split()), "?")
+
+    def said(self, suffix: str = "", *, item: Item | None = None) -> Said:
+        """The quantity part of one item: ``Quantity``/``Amount``/``Unit`` (``suffix``
+        "2": ``Quantity2``, ``Amount2``; items 2 and 3 have no unit slot).
+
+        Read as a shop assistant would hear it, whatever slot the words landed in: a
+        quantity word heard as a unit ("a dozen" as Amount=a, Unit=dozen) is the amount,
+        and a unit said as part of the item ("pint of milk", "Flasche Milch", when that
+        is not one of the item's own names) is the unit."""
+        number = self.slot_text(f"Quantity{suffix}")
+        amount = self.slot_id(f"Amount{suffix}", "quantity_words")
+        unit = self.slot_id(f"Unit{suffix}", "unit_words")
+        if unit is not None and unit not in UNITS:
+            spoken = " ".join((self.slot_text(f"Unit{suffix}") or "").lower().split())
+            heard = self.msg.word_ids("quantity_words").get(spoken)
+            if heard is not None and amount in (None, ONE):
+                amount, unit = heard, None
+        if unit is None and item is not None:
+            unit = self._unit_in_item(f"Item{suffix}", item)
+        return Said(number=number, amount=amount, unit=unit)
+
+    def _unit_in_item(self, slot: str, item: Item) -> str | None:
+        spoken = self.slot_text(slot)
+        if spoken is None:
+            return None
+        words = normalise(spoken).split()
+        if len(words) < 2 or normalise(spoken) in {normalise(f) for f in item.spoken_forms}:
+            return None
+        unit = self.msg.word_ids("unit_words").get(words[0])
+        return unit if unit in UNITS else None
+
+    def sold_in(self, item: Item) -> str | None:
+        """The unit id ``item`` is sold in (skill.domain.quantity.unit_of)."""
+        return unit_of(item.unit, self.msg.word_ids("unit_words"))
+
+    def unknown_name(self, exc: UnknownItem) -> str:
+        """How to name an item the shop doesn't sell: in the plural ("unicorns"), unless
+        it is a name of the shop's own catalog that Alexa's model still resolves."""
+        if exc.spoken in self._catalog_names:
+            return exc.spoken
+        return self.msg.plural(exc.spoken)
 
     def say(self, money: Money) -> str:
         """Money as it should be spoken in this locale (cards use ``money.display()``)."""
@@ -268,8 +345,20 @@ class Turn:
         self.clear_pending()
         return rb.response
 
-    def elicit(self, slot_name: str, speech: str, reprompt: str) -> Response:
-        """Ask for one slot of the current intent (Dialog.ElicitSlot), keeping the others."""
+    def elicit(
+        self,
+        slot_name: str,
+        speech: str,
+        reprompt: str,
+        *,
+        clear: tuple[str, ...] = (),
+        values: dict[str, str] | None = None,
+        only: bool = False,
+    ) -> Response:
+        """Ask for one slot of the current intent (Dialog.ElicitSlot), keeping the others
+        except those in ``clear``. ``values`` replace slot values (the item's own name, so
+        the answer finds it again); with ``only``, the updated intent holds nothing else
+        (one item of several, asked about alone)."""
         from ask_sdk_model.dialog import ElicitSlotDirective  # rare: keep off cold start
 
         intent = self.intent
@@ -281,12 +370,22 @@ class Turn:
             if not isinstance(name, str) or len(name) > _MAX_SLOT_NAME:
                 continue
             value = getattr(slot, "value", None)
-            keep = name != slot_name and isinstance(value, str) and len(value) <= _MAX_SLOT_CHARS
+            if values is not None and (only or name in values):
+                value = values.get(name)
+            keep = (
+                name != slot_name
+                and name not in clear
+                and isinstance(value, str)
+                and len(value) <= _MAX_SLOT_CHARS
+            )
             slots[name] = Slot(
                 name=name,
                 value=value if keep else None,
                 confirmation_status=getattr(slot, "confirmation_status", None),
             )
+        for name, value in (values or {}).items():
+            if name not in slots:  # e.g. "make that five": the item came from the session
+                slots[name] = Slot(name=name, value=value, confirmation_status="NONE")
         updated = Intent(
             name=intent.name, slots=slots, confirmation_status=intent.confirmation_status
         )

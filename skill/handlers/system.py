@@ -19,7 +19,9 @@ SILENT_PREFIXES = (
 )
 
 # The intents we can fulfil when their Item slot names a catalog item.
-_FULFILLABLE = frozenset({"AddItemIntent", "PriceIntent", "RemoveItemIntent"})
+_FULFILLABLE = frozenset(
+    {"AddItemIntent", "PriceIntent", "RemoveItemIntent", "ItemQuestionIntent", "SetQuantityIntent"}
+)
 
 
 def is_silent(request_type: str | None) -> bool:
@@ -98,7 +100,10 @@ class CanFulfillHandler(ShopHandler):
             "ReorderIntent",
             "BrowseCatalogIntent",
             "ClearCartIntent",
+            "CartTotalIntent",
         }:
+            # Not CancelOrderIntent: "cancel my order" said to Alexa without naming the
+            # shop is as likely meant for any other shop, so we don't claim it.
             verdict = CanFulfillIntentValues.YES
         turn.hi.response_builder.set_can_fulfill_intent(
             CanFulfillIntent(can_fulfill=verdict, slots=slots or None)

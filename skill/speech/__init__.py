@@ -8,6 +8,12 @@ Times and dates are data too: each catalog gives CLDR-style patterns (``time``:
 drops ":00"; ``date``: ``EEEE, d. MMMM``), the day-period words (``time_am``,
 ``time_pm``) and the names of ``weekdays`` and ``months``. :meth:`Messages.time`
 and :meth:`Messages.date` read them; the caller converts to the shop's time zone.
+
+So are the words customers use for amounts and units (``quantity_words``,
+``unit_words``: id -> ``"word|word"``, read by :meth:`Messages.word_ids`) and how an
+unknown item is named in the plural (:meth:`Messages.plural`): English through the
+``inflection`` library, German through the catalog's ``plural_endings`` rules, and in
+both languages the catalog's ``plural_exceptions`` first.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ class Messages:
         self.locale = locale
         self.language = locale.split("-")[0]
         self._table = {k: v for k, v in table.items() if not k.startswith("_")}
+        self._words: dict[str, dict[str, str]] = {}
 
     def keys(self) -> set[str]:
         return set(self._table)
@@ -101,6 +108,48 @@ class Messages:
 
         return _PATTERN.sub(field, pattern)
 
+    def word_ids(self, key: str) -> dict[str, str]:
+        """A word table of the catalog, inverted: ``{"GALLON": "gallon|gallons"}`` ->
+        ``{"gallon": "GALLON", "gallons": "GALLON"}`` (lowercase; built once)."""
+        table = self._words.get(key)
+        if table is None:
+            table = {
+                word.strip().lower(): str(word_id)
+                for word_id, words in self._table[key].items()
+                for word in str(words).split("|")
+                if word.strip()
+            }
+            self._words[key] = table
+        return table
+
+    def plural(self, noun: str) -> str:
+        """What a customer called an item, in the plural this language uses: "unicorn"
+        -> "unicorns", "Einhorn" -> "Einhörner"; a plural stays as it is ("unicorns").
+
+        For naming something the shop doesn't sell, so it only has to sound right, not
+        be a dictionary: the catalog's ``plural_exceptions`` (the last word, or in German
+        the end of a compound: "Einhorn" ends in "horn") come first, then English asks
+        the ``inflection`` library and German applies ``plural_endings`` (the longest
+        ending that matches; ``""`` matches every word). The English catalogs carry
+        ``plural_endings`` too, unused, as every catalog has the same keys.
+        """
+        words = noun.split()
+        if not words:
+            return noun
+        *before, last = words
+        exceptions: Mapping[str, str] = self._table["plural_exceptions"]
+        plural = _from_exceptions(last, exceptions, compounds=self.language == "de")
+        if plural is None:
+            if self.language == "de":
+                plural = _by_endings(last, self._table["plural_endings"])
+            else:
+                import inflection  # only unknown items need it: keep it off the cold start
+
+                plural = inflection.pluralize(last)
+        if self.language == "de":
+            plural = plural[:1].upper() + plural[1:]  # a German noun, however Alexa wrote it
+        return " ".join([*before, plural])
+
     def join(self, parts: Sequence[str]) -> str:
         """``a``, ``a and b``, ``a, b, and c``: the last joint is the catalog's ``list_last``
         (English keeps the serial comma, which reads better aloud; German has none)."""
@@ -109,6 +158,34 @@ class Messages:
         if len(parts) == 2:
             return f"{parts[0]} {self('list_and')} {parts[1]}"
         return self("list_last", rest=", ".join(parts[:-1]), last=parts[-1])
+
+
+#: An exception shorter than this matches only a whole word, never the end of a compound
+#: (German "Ei" -> "Eier", but not "Papagei" -> "Papageier").
+_MIN_COMPOUND_TAIL = 4
+
+
+def _from_exceptions(word: str, exceptions: Mapping[str, str], *, compounds: bool) -> str | None:
+    lower = word.lower()
+    if lower in exceptions:
+        return _keep_case(word, str(exceptions[lower]))
+    if not compounds:
+        return None
+    tails = [t for t in exceptions if len(t) >= _MIN_COMPOUND_TAIL and lower.endswith(t)]
+    if not tails:
+        return None
+    tail = max(tails, key=len)
+    return word[: len(word) - len(tail)] + str(exceptions[tail])
+
+
+def _by_endings(word: str, endings: Mapping[str, str]) -> str:
+    lower = word.lower()
+    ending = max((e for e in endings if lower.endswith(e)), key=len, default="")
+    return word[: len(word) - len(ending)] + str(endings.get(ending, ""))
+
+
+def _keep_case(word: str, plural: str) -> str:
+    return plural[:1].upper() + plural[1:] if word[:1].isupper() else plural
 
 
 @cache

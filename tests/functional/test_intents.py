@@ -368,6 +368,25 @@ def test_can_fulfill_unknown_item_no(skill: CornerShopSkill, event: Event) -> No
     assert out["slots"]["Item"]["canUnderstand"] == "NO"
 
 
+@pytest.mark.parametrize(
+    ("intent", "slots", "verdict"),
+    [
+        ("ItemQuestionIntent", {"Item": {"name": "Item", "value": "eggs"}}, "YES"),
+        ("SetQuantityIntent", {"Item": {"name": "Item", "value": "apples"}}, "YES"),
+        ("SetQuantityIntent", {}, "NO"),  # "make that five" means nothing out of a session
+        ("CartTotalIntent", {}, "YES"),
+        ("CancelOrderIntent", {}, "NO"),  # as likely meant for any other shop
+    ],
+)
+def test_can_fulfill_the_new_intents(
+    skill: CornerShopSkill, event: Event, intent: str, slots: dict[str, Any], verdict: str
+) -> None:
+    envelope = event("can_fulfill")
+    envelope["request"]["intent"] = {"name": intent, "slots": slots}
+    out = skill.handle(envelope)["response"]["canFulfillIntent"]
+    assert out["canFulfill"] == verdict
+
+
 def test_dynamic_text_is_escaped_in_ssml(talk: Conversation) -> None:
     talk.send("add_item_unknown", slots={"Item": "fish & <chips>"})
     ssml = talk.last["response"]["outputSpeech"]["ssml"]
