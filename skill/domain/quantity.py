@@ -141,12 +141,9 @@ def to_add(said: Said, sold: str | None) -> int | Ask:
     question to ask. Nothing said means one."""
     if said.unit is not None and not same_unit(said.unit, sold):
         return Ask.SOLD_BY
-    number: int | None = None
-    if said.number is not None:
-        parsed = parse_number(said.number)
-        if isinstance(parsed, Ask):
-            return parsed
-        number = parsed
+    number = _number_said(said)
+    if isinstance(number, Ask):
+        return number
     amount = said.amount
     if amount is None or amount in (ONE, SOME, ANOTHER):
         # "some apples" is one, and the reply says "Added 1 apple": never a silent guess.
@@ -165,12 +162,9 @@ def to_remove(said: Said, sold: str | None) -> int | Ask | None:
         return Ask.SOLD_BY
     if said.number is None and said.amount is None:
         return ALL  # "remove the apples", "take out the bag of carrots"
-    number: int | None = None
-    if said.number is not None:
-        parsed = parse_number(said.number)
-        if isinstance(parsed, Ask):
-            return parsed
-        number = parsed
+    number = _number_said(said)
+    if isinstance(number, Ask):
+        return number
     amount = said.amount
     if amount is None or amount in (ONE, ANOTHER):
         return 1 if number is None else number
@@ -179,6 +173,11 @@ def to_remove(said: Said, sold: str | None) -> int | Ask | None:
     if amount in (FEW, SOME) or amount not in AMOUNTS:
         return number if number is not None else Ask.HOW_MANY
     return _dozens(amount, number, sold)
+
+
+def _number_said(said: Said) -> int | Ask | None:
+    """The whole number said (None: none was said), or the question a bad one needs."""
+    return None if said.number is None else parse_number(said.number)
 
 
 def to_set(said: Said, sold: str | None, *, item_named: bool) -> int | Ask:

@@ -8,6 +8,7 @@ atomic cart update.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ask_sdk_model import Response
@@ -108,16 +109,26 @@ def add_to_cart(turn: Turn, item: Item, quantity: int) -> Response:
     turn.remember(item)
     if not item.in_stock:
         return out_of_stock(turn, item, quantity)
+    return change_line(
+        turn,
+        item,
+        quantity,
+        lambda c: c.add(item.id, quantity, price=item.price, name=item.name),
+        said="added",
+    )
+
+
+def change_line(
+    turn: Turn, item: Item, quantity: int, change: Callable[[Cart], Cart], *, said: str
+) -> Response:
+    """Apply ``change`` to the cart (one line of ``item``) and say message ``said`` with
+    ``quantity`` of it and the new summary; over the per-line limit, nothing changes."""
     try:
-        cart = turn.store.update_cart(
-            turn.user_id,
-            lambda c: c.add(item.id, quantity, price=item.price, name=item.name),
-            request_id=turn.request_id,
-        )
+        cart = turn.store.update_cart(turn.user_id, change, request_id=turn.request_id)
     except LineLimitExceeded as exc:
         return turn.ask(line_limit(turn, item, exc), turn.msg("reprompt_add_more"))
     total = turn.say(cart.total(turn.catalog))
-    speech = turn.msg("added", count=cart.count, what=item.phrase(quantity), total=total)
+    speech = turn.msg(said, count=cart.count, what=item.phrase(quantity), total=total)
     return what_else(turn, speech, cart)
 
 
@@ -370,17 +381,13 @@ class SetQuantityHandler(ShopHandler):
             return _remove(turn, item.id, None, item=item, old_name="")
         if not item.in_stock:
             return out_of_stock(turn, item, quantity)
-        try:
-            cart = turn.store.update_cart(
-                turn.user_id,
-                lambda c: c.set(item.id, quantity, price=item.price, name=item.name),
-                request_id=turn.request_id,
-            )
-        except LineLimitExceeded as exc:
-            return turn.ask(line_limit(turn, item, exc), turn.msg("reprompt_add_more"))
-        total = turn.say(cart.total(turn.catalog))
-        speech = turn.msg("set_to", count=cart.count, what=item.phrase(quantity), total=total)
-        return what_else(turn, speech, cart)
+        return change_line(
+            turn,
+            item,
+            quantity,
+            lambda c: c.set(item.id, quantity, price=item.price, name=item.name),
+            said="set_to",
+        )
 
 
 class ListCartHandler(ShopHandler):
