@@ -212,6 +212,11 @@ def test_manifest_publishes_the_order_ready_event() -> None:
     # en-US only
     instructions = manifest.publishing_information.testing_instructions
     assert EVENT_NAME in instructions and "en-US" in instructions
+    # AND how a tester, who can't reach the shop's dashboard, gets an order marked ready
+    assert re.search(r"[\w.-]+@[\w.-]+\.\w+", instructions), "no contact for certification"
+    assert "mark it ready" in instructions
+    # AND the limits Amazon's console enforces on the field (4000 characters)
+    assert len(instructions) <= 4000
 
 
 def test_ask_cli_project_deploys_the_skill_package() -> None:
