@@ -36,11 +36,12 @@ def _open_store(args: argparse.Namespace, settings: Settings, *, create: bool) -
     )
 
 
-def _order_hooks(settings: Settings) -> list[Any]:
-    """What follows a status change: the customer's "ready" notification, when configured."""
+def _order_hooks(settings: Settings, store: Store) -> list[Any]:
+    """What follows a status change: the customer's "ready" notification, when configured.
+    Its outcome is kept on the order in ``store``, for every dashboard."""
     from skill.notifications import order_ready_hook
 
-    hook = order_ready_hook(settings)
+    hook = order_ready_hook(settings, store=store)
     return [hook] if hook is not None else []
 
 
@@ -99,7 +100,7 @@ def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
                 )
             from skill.shop_actions import move_order
 
-            hooks = _order_hooks(settings)
+            hooks = _order_hooks(settings, store)
             try:
                 order = move_order(
                     store,
@@ -141,10 +142,14 @@ def cmd_orders(args: argparse.Namespace, out: TextIO) -> int:
             when = pickup.strftime("%H:%M")
         else:
             when = pickup.strftime("%m-%d %H:%M")
+        # A failed "ready" notification is worth a phone call to the customer: say so.
+        note = ""
+        if order.notification is not None and order.notification.status == "failed":
+            note = f"  [Echo notification failed: {order.notification.detail}]"
         out.write(
             f"{order.number:>6}  {order.status.value:<10} "
             f"{created.strftime('%Y-%m-%d %H:%M'):<17} {when:<5}  {order.count:>5}  "
-            f"{order.total.display():>9}  {lines}\n"
+            f"{order.total.display():>9}  {lines}{note}\n"
         )
     return 0
 
@@ -219,7 +224,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         from skill.simulator.webconsole import WebConsole
 
         console = WebConsole(skill)
-    app = create_app(settings, skill=skill, dev_console=console, order_hooks=_order_hooks(settings))
+    app = create_app(
+        settings, skill=skill, dev_console=console, order_hooks=_order_hooks(settings, skill.store)
+    )
     mode = "development (simulator page at /)" if settings.dev_mode else "production"
     # Development mode too runs under waitress, not Flask's development server: the
     # page then behaves as production does, and Flask's server adds nothing here

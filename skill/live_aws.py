@@ -10,10 +10,16 @@ One Lambda function (``lambda/live_function.py``) serves both sides:
   ping) is accepted and ignored: the browser only listens.
 * **The stream.** The table's stream (``NEW_IMAGE``), filtered by the event source
   mapping to order items (``sk`` beginning ``ORDER#``, INSERT and MODIFY), brings
-  every placed order and every status change. Each becomes an order event
-  (:func:`skill.shop_actions.order_event`, the JSON the one-machine dashboard gets)::
+  every placed order, every status change and every change of an order's "ready"
+  notification state (the store's ``notification`` attribute, laid over the body as
+  the store reads it: :func:`skill.store.dynamodb.order_data`). Each becomes an order
+  event (:func:`skill.shop_actions.order_event`, the JSON the one-machine dashboard
+  gets)::
 
       {"type": "order", "order": Order.to_data() without user_id, "seq": N, "at": ISO}
+
+  so a failed notification reaches every dashboard as ``order.notification``
+  (``{"status": "failed", "detail", "at"}``).
 
   ``seq`` is the stream record's sequence number (it grows within a shard, and every
   order of a shop is in one partition, so in one shard), ``at`` the time DynamoDB
@@ -73,6 +79,7 @@ from skill.config import Settings
 from skill.domain.orders import Order
 from skill.errors import BadRequest, ConfigError, CorruptRecord, StoreError
 from skill.shop_actions import order_event
+from skill.store.dynamodb import order_data
 
 __all__ = [
     "CONNECTION_TTL_S",
@@ -316,10 +323,10 @@ class LiveUpdates:
         if pk is None or sk is None or not pk.startswith("SHOP#") or not sk.startswith("ORDER#"):
             return None
         try:
-            body = _string(change.get("NewImage"), "body")
-            if body is None:
+            image = change.get("NewImage")
+            if not isinstance(image, dict) or _string(image, "body") is None:
                 raise CorruptRecord("the record has no NewImage body")
-            order = Order.from_data(json.loads(body))
+            order = Order.from_data(order_data(image))
             seq = int(change["SequenceNumber"])
             at = datetime.fromtimestamp(float(change["ApproximateCreationDateTime"]), UTC)
         except (CorruptRecord, KeyError, TypeError, ValueError, OverflowError, RecursionError):

@@ -23,7 +23,16 @@ What is sent, and where:
 A failure: HTTP 5xx, 429 and network errors or timeouts are retried with exponential
 backoff (``Retry-After`` honoured, both capped), at most ``attempts`` times; other 4xx
 answers are final. Then one log line names the order number and the reason (never a
-user id), and :func:`notification_status` says ``"failed"`` for the dashboard.
+user id), and the order carries ``"failed"`` for the dashboards.
+
+Where the outcome is kept: on the order itself, in the store
+(:meth:`Store.set_order_notification <skill.store.base.Store.set_order_notification>`,
+an :class:`~skill.domain.orders.OrderNotification`), so every dashboard sees it, in any
+process, after a restart, and on AWS (the table's stream pushes it). A worker writes
+``pending`` when it takes the order up and ``sent`` or ``failed`` when its retries end;
+a write that fails is logged (order number and error type) and changes nothing else.
+In this process, a :class:`NotificationRegistry` also keeps each state and tells the
+dashboards' live feed at once.
 
 The HTTP is plain urllib with timeouts (as :mod:`skill.profile` does). The ASK SDK's
 ``ProactiveEventsServiceClient`` and ``LwaClient`` were not used: the LWA client puts
@@ -43,9 +52,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlsplit
 
+from skill.domain.orders import NotificationStatus, OrderNotification
 from skill.errors import ConfigError
 from skill.logs import get_logger
 
@@ -264,15 +274,18 @@ def order_ready_event(
 
 
 # -- the dashboard's view ------------------------------------------------------------------
-Status = Literal["pending", "sent", "failed"]
+Status = NotificationStatus
+#: One state of a notification: ``status``, ``detail`` (why, in a few words for staff,
+#: "HTTP 503 after 4 attempts"; no personal data) and ``at``. The same type the order
+#: keeps in the store.
+NotificationRecord = OrderNotification
 
 
-@dataclass(frozen=True, slots=True)
-class NotificationRecord:
-    status: Status
-    #: Why, in a few words for staff ("HTTP 503 after 4 attempts"); no personal data.
-    detail: str
-    at: datetime
+@runtime_checkable
+class NotificationMarks(Protocol):
+    """Where the notifier keeps each order's notification state: the shop's store."""
+
+    def set_order_notification(self, number: int, notification: OrderNotification) -> None: ...
 
 
 #: Told of every change of a notification's state: ``listener(order number, record)``.
@@ -293,7 +306,7 @@ class NotificationRegistry:
         self._listeners: list[NotificationListener] = []
 
     def record(self, number: int, status: Status, detail: str, at: datetime) -> None:
-        entry = NotificationRecord(status, detail, at)
+        entry = NotificationRecord.of(status, detail, at)
         with self._lock:
             self._records[number] = entry
             self._records.move_to_end(number)
@@ -485,9 +498,12 @@ class Notifier:
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], object] | None = None,
         registry: NotificationRegistry | None = None,
+        marks: NotificationMarks | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry if registry is not None else DEFAULT_REGISTRY
+        #: The store each order's state is written to (None: this process only).
+        self.marks = marks
         self._clock = clock or (lambda: datetime.now(UTC))
         self._stopping = threading.Event()
         # The default sleep wakes up when the notifier closes, so shutdown is not held
@@ -514,18 +530,23 @@ class Notifier:
             )
             return False
         now = self._clock()
+        refused = ""
         with self._lock:
             if self._closed:
-                self._fail(order.number, "not sent: the notifier was closed", now)
-                return True
-            self._start_workers()
-            self.registry.record(order.number, "pending", "waiting to be sent", now)
-            try:
-                self._queue.put_nowait(order)
-            except queue.Full:
-                self._fail(order.number, "not sent: too many notifications waiting", now)
+                refused = "not sent: the notifier was closed"
             else:
-                self._unfinished += 1
+                self._start_workers()
+                self.registry.record(order.number, "pending", "waiting to be sent", now)
+                try:
+                    self._queue.put_nowait(order)
+                except queue.Full:
+                    refused = "not sent: too many notifications waiting"
+                else:
+                    self._unfinished += 1
+        if refused:
+            # Outside the lock: storing the mark (on this, the staff action's thread, as
+            # no worker will) never holds up other submits or a flush.
+            self._fail(order.number, refused, now)
         return True
 
     def flush(self, timeout: float) -> bool:
@@ -561,6 +582,8 @@ class Notifier:
                 if self._stopping.is_set():
                     self._fail(order.number, "not sent: the notifier was closed", self._clock())
                 else:
+                    # Stored here, not in submit(): the staff action never waits for it.
+                    self._store(order.number, "pending", "waiting to be sent", self._clock())
                     self._deliver_logged(order)
             finally:
                 with self._idle:
@@ -576,13 +599,31 @@ class Notifier:
         if status == "failed":
             self._fail(number, detail, self._clock())
         else:
-            self.registry.record(number, status, detail, self._clock())
+            now = self._clock()
+            self.registry.record(number, status, detail, now)
             _log.info("order %s: ready notification %s", number, detail)
+            self._store(number, status, detail, now)
 
     def _fail(self, number: int, detail: str, now: datetime) -> None:
         self.registry.record(number, "failed", detail, now)
         # The one line a failed notification leaves: the order number and the reason.
         _log.warning("order %s: ready notification failed: %s", number, detail)
+        self._store(number, "failed", detail, now)
+
+    def _store(self, number: int, status: Status, detail: str, now: datetime) -> None:
+        """Keep the state on the order in the store; a failure is logged, never raised."""
+        if self.marks is None:
+            return
+        try:
+            self.marks.set_order_notification(number, OrderNotification.of(status, detail, now))
+        except Exception as exc:  # the store's trouble never stops a notifier
+            # The error's type only: a store's message may name paths or keys.
+            _log.warning(
+                "order %s: the ready notification's state (%s) could not be stored: %s",
+                number,
+                status,
+                type(exc).__name__,
+            )
 
     # -- one event, on a worker thread
     def deliver(self, order: Order) -> tuple[Status, str]:
@@ -708,11 +749,14 @@ def order_ready_hook(
     *,
     clock: Callable[[], datetime] | None = None,
     registry: NotificationRegistry | None = None,
+    store: object = None,
 ) -> OrderReadyHook | None:
     """The hook that tells customers their order is ready; None when notifications are
-    not configured (no client id and secret)."""
+    not configured (no client id and secret). With ``store`` (the shop's), each order's
+    notification state is kept on the order there, for every dashboard."""
     if settings is not None and not isinstance(settings, NotificationSettings):
         settings = NotificationSettings.from_settings(settings)
     if settings is None:
         return None
-    return OrderReadyHook(Notifier(settings, clock=clock, registry=registry))
+    marks = store if isinstance(store, NotificationMarks) else None
+    return OrderReadyHook(Notifier(settings, clock=clock, registry=registry, marks=marks))

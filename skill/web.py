@@ -23,7 +23,9 @@ secret from the store, ``HttpOnly``, ``SameSite=Strict``, limited to ``/shop``, 
 ``Secure`` except over plain HTTP on loopback. ``GET /shop/live-token`` gives a
 logged-in member a short-lived token for the WebSocket API on AWS
 (``CORNERSHOP_LIVE_URL``); ``GET /shop/notifications?orders=N,...`` says what became
-of those orders' "ready" notifications (this process's).
+of those orders' "ready" notifications (as kept on the orders in the store, whichever
+process sent them). A logout is recorded in the store, so every process refuses the
+session from then on (within a few seconds: :data:`skill.dashboard.service.REVOCATION_CHECK_S`).
 
 Behind reverse proxies (``CORNERSHOP_TRUSTED_PROXIES``), Werkzeug's ``ProxyFix`` takes
 the client's address and scheme from their ``X-Forwarded-For``/``-Proto``.
@@ -535,7 +537,8 @@ def _add_shop_routes(app: Flask, dashboard: Dashboard) -> None:
             return staff
         cursor = request.headers.get("Last-Event-ID") or request.args.get("after")
         return Response(
-            dashboard.events(cursor),
+            # A copy of the session: the stream outlives the request, and checks it again.
+            dashboard.events(cursor, dict(session)),
             mimetype="text/event-stream",
             headers={"X-Accel-Buffering": "no"},  # proxies: don't hold events back
         )

@@ -14,8 +14,12 @@ It is valid while all of this holds:
   ``cornershop staff remove ada`` or a new password ends every session of hers at
   once, in every process;
 * it was not logged out: logout forgets the cookie in the browser and remembers the
-  session id as revoked (in this process, until the session would have expired), so
-  a copy of the cookie taken before logout is refused too.
+  session id as revoked, until the session would have expired, in this process
+  (:class:`RevokedSessions`) and in the shop's store
+  (:meth:`~skill.dashboard.staff.StaffDirectory.revoke_session`), so a copy of the
+  cookie taken before logout is refused too, by every process of the shop (one that
+  found the session good in the last
+  :data:`~skill.dashboard.service.REVOCATION_CHECK_S` seconds believes that until then).
 
 Every state change carries the session's CSRF token (a form field or the
 ``X-CSRF-Token`` header), compared in constant time. The login form has one too,

@@ -25,8 +25,12 @@ foreign), and the client then fetches the full list again.
 An order's status only moves forward (placed, ready, then collected or cancelled),
 so the feed only announces a status later than the one it knows. That keeps a poll
 that read the store just before a published change from announcing the old status
-again. Announcing the same state twice is harmless: clients replace the order's
-row with whatever the event says.
+again. The state of its "ready" notification, kept on the order in the store by
+whichever process sent it, moves forward too (none, pending, then sent or failed):
+an order whose notification state moved on is announced again, so a failure
+recorded by another process reaches this process's dashboards with the next poll.
+Announcing the same state twice is harmless: clients replace the order's row with
+whatever the event says.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ RETRY_MS = 500
 BUSY_RETRY_MS = 500
 
 _RANK = {"placed": 0, "ready": 1, "collected": 2, "cancelled": 2}
+_NOTIFICATION_RANK = {"pending": 1, "sent": 2, "failed": 2}
 
 _log = get_logger("dashboard")
 
@@ -104,7 +109,8 @@ class ChangeFeed:
         self._poll_lock = threading.Lock()  # one store read at a time, poller or snapshot
         self._events: deque[dict[str, Any]] = deque(maxlen=capacity)
         self._seq = 0
-        self._known: dict[int, str] | None = None  # order number -> status; None: no read yet
+        # order number -> (status, notification status); None: no read yet
+        self._known: dict[int, tuple[str, str]] | None = None
         self._listening_until = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -207,11 +213,11 @@ class ChangeFeed:
     def _note(self, order: Order) -> None:
         """Record ``order``'s state and announce it, if it is new or moved forward."""
         assert self._known is not None
-        status = order.status.value
+        state = _state(order)
         known = self._known.get(order.number)
-        if known is not None and _RANK.get(status, 0) <= _RANK.get(known, 0):
+        if known is not None and _rank(state) <= _rank(known):
             return
-        self._known[order.number] = status
+        self._known[order.number] = state
         self._seq += 1
         self._events.append(order_event(order, self._seq, self._now()))
         self._cond.notify_all()
@@ -219,7 +225,7 @@ class ChangeFeed:
     def _absorb(self, orders: Sequence[Order]) -> None:
         with self._cond:
             if self._known is None:  # the first read is the baseline: nothing to compare
-                self._known = {o.number: o.status.value for o in orders}
+                self._known = {o.number: _state(o) for o in orders}
                 return
             for order in reversed(orders):  # oldest first, so numbers rise with seq
                 self._note(order)
@@ -266,6 +272,16 @@ class ChangeFeed:
         self._failing = False
 
 
+def _state(order: Order) -> tuple[str, str]:
+    notification = order.notification
+    return order.status.value, notification.status if notification is not None else ""
+
+
+def _rank(state: tuple[str, str]) -> tuple[int, int]:
+    """Status first: a later status is news whatever the notification says."""
+    return _RANK.get(state[0], 0), _NOTIFICATION_RANK.get(state[1], 0)
+
+
 def sse_stream(
     feed: ChangeFeed,
     cursor: str | None,
@@ -274,13 +290,16 @@ def sse_stream(
     seconds: float = STREAM_SECONDS,
     heartbeat: float = HEARTBEAT_SECONDS,
     clock: Callable[[], float] = time.monotonic,
+    still_valid: Callable[[], bool] | None = None,
 ) -> Generator[bytes, None, None]:
     """A server-sent event stream of ``feed`` after ``cursor``, for ``seconds`` at most.
 
     Each event's ``id`` is its cursor, so the browser's automatic reconnection (after
     ``retry`` ms) sends it back as ``Last-Event-ID`` and gets exactly what it missed.
     ``reload`` is sent as ``event: reload``. Only as many streams as ``slots`` allows
-    stay open; any other gets its events and ends at once (a poll).
+    stay open; any other gets its events and ends at once (a poll). ``still_valid``
+    (the session's check) is asked at every heartbeat: once it says no, the stream
+    ends, and the browser's reconnection meets the login check.
     """
     held = slots.acquire(blocking=False)
     try:
@@ -288,6 +307,7 @@ def sse_stream(
         if not held:
             yield b": busy: every stream is taken, so this one polls\n\n"
         end = clock() + (seconds if held else 0.0)
+        next_check = clock() + heartbeat
         while True:
             batch = feed.wait(cursor, timeout=max(min(heartbeat, end - clock()), 0.0))
             if batch.reload:
@@ -299,6 +319,10 @@ def sse_stream(
             cursor = batch.cursor
             if feed.closed or clock() >= end:
                 return
+            if still_valid is not None and clock() >= next_check:
+                if not still_valid():
+                    return
+                next_check = clock() + heartbeat
             if not batch.events:
                 yield b": still here\n\n"
     finally:

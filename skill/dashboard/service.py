@@ -10,13 +10,14 @@ from __future__ import annotations
 import hmac
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from skill.dashboard import auth
-from skill.dashboard.feed import STREAM_SECONDS, ChangeFeed, sse_stream
+from skill.dashboard.feed import HEARTBEAT_SECONDS, STREAM_SECONDS, ChangeFeed, sse_stream
 from skill.dashboard.staff import (
     MAX_PASSWORD,
     StaffDirectory,
@@ -66,6 +67,11 @@ class DashboardUnavailable(CornerShopError):
 
 #: Order numbers one ``/shop/notifications`` request may ask about.
 MAX_NOTIFICATION_QUERY = 100
+#: How long a session found *not* logged out in the store is believed so, per process:
+#: a logout through another process is honoured here within this many seconds.
+REVOCATION_CHECK_S = 5.0
+#: Sessions whose "not logged out" answer is remembered at once (then the oldest go).
+REVOCATION_CACHE = 10_000
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,13 @@ class LiveLink:
 
 def notification_json(record: NotificationRecord) -> dict[str, str]:
     """A "ready" notification's state as staff screens get it (no customer data)."""
-    return {"status": record.status, "detail": record.detail, "at": record.at.isoformat()}
+    return record.to_data()
+
+
+def _latest(*records: NotificationRecord | None) -> NotificationRecord | None:
+    """The most recent of some states of one notification (the store's and this process's)."""
+    found = [r for r in records if r is not None]
+    return max(found, key=lambda r: r.at) if found else None
 
 
 class Dashboard:
@@ -129,6 +141,7 @@ class Dashboard:
         notifications: NotificationRegistry | None = None,
         max_streams: int = MAX_STREAMS,
         stream_seconds: float = STREAM_SECONDS,
+        heartbeat: float = HEARTBEAT_SECONDS,
         clock: Callable[[], float] = time.time,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -138,7 +151,11 @@ class Dashboard:
         self.staff = staff
         self.zone = zone
         self.limiter = limiter or auth.LoginLimiter()
+        #: Sessions logged out, as this process knows (its own logouts, and the store's
+        #: it has seen); the store's list is the one every process shares.
         self.revoked = auth.RevokedSessions(clock=clock)
+        self._not_revoked: OrderedDict[str, float] = OrderedDict()
+        self._not_revoked_lock = threading.Lock()
         self.feed = feed or ChangeFeed(lambda: store.list_orders(limit=WINDOW))
         self.hooks: tuple[OrderHook, ...] = (self.feed.hook, *hooks)
         self.live = live
@@ -154,6 +171,7 @@ class Dashboard:
         self._secret_lock = threading.Lock()
         self._streams = threading.BoundedSemaphore(max_streams)
         self._stream_seconds = stream_seconds
+        self._heartbeat = heartbeat
         self._checks = threading.BoundedSemaphore(PASSWORD_CHECKS)
         self._clock = clock
         self._now = now
@@ -220,21 +238,74 @@ class Dashboard:
         return auth.new_claims(self.secret(), member.name, member.password_hash, self._clock())
 
     def staff_for(self, session: Mapping[str, Any]) -> str | None:
-        """The staff name of a valid session, else None (StoreError if the store is down)."""
+        """The staff name of a valid session, else None (StoreError if the store is down).
+
+        Valid: signed by the shop (the web layer checked), fresh, not logged out (in this
+        process, or in the store by any process: :meth:`_logged_out_elsewhere`), and its
+        account still exists with the password it was opened with, read from the store
+        on every call, so removing an account ends its sessions everywhere at once.
+        """
         claims = auth.Claims.of(session)
         if claims is None or not claims.fresh(self._clock()) or claims.sid in self.revoked:
             return None
-        member = self._directory().get_staff(claims.staff) if is_name(claims.staff) else None
+        directory = self._directory()
+        member = directory.get_staff(claims.staff) if is_name(claims.staff) else None
         if member is None:
             return None
         expected = auth.password_tag(self.secret(), member.name, member.password_hash)
-        return member.name if hmac.compare_digest(expected, claims.key) else None
+        if not hmac.compare_digest(expected, claims.key):
+            return None
+        if self._logged_out_elsewhere(directory, claims):
+            return None
+        return member.name
+
+    def _logged_out_elsewhere(self, directory: StaffDirectory, claims: auth.Claims) -> bool:
+        """Whether the store says ``claims`` was logged out (by any process).
+
+        A "no" is believed for :data:`REVOCATION_CHECK_S` seconds, so an open dashboard
+        costs the store one read per session every few seconds, not one per request. A
+        "yes" is remembered in :attr:`revoked` for the rest of the session's life.
+        """
+        now = self._clock()
+        with self._not_revoked_lock:
+            checked = self._not_revoked.get(claims.sid)
+            if checked is not None and checked <= now < checked + REVOCATION_CHECK_S:
+                return False
+        if directory.session_revoked(claims.sid):
+            self.revoked.revoke(claims)
+            with self._not_revoked_lock:
+                self._not_revoked.pop(claims.sid, None)
+            return True
+        with self._not_revoked_lock:
+            self._not_revoked[claims.sid] = now
+            self._not_revoked.move_to_end(claims.sid)
+            while len(self._not_revoked) > REVOCATION_CACHE:
+                self._not_revoked.popitem(last=False)
+        return False
 
     def logout(self, session: MutableMapping[str, Any]) -> None:
+        """End the session: here at once, and in every process through the store.
+
+        If the store cannot record it, the session still ends in this process and in
+        the browser (its cookie is cleared); the failure is logged, and other processes
+        would accept a copy of the cookie until it expires.
+        """
         claims = auth.Claims.of(session)
         if claims is not None:
             self.revoked.revoke(claims)
-            _log.info("staff %s logged out", claims.staff)
+            with self._not_revoked_lock:
+                self._not_revoked.pop(claims.sid, None)
+            try:
+                self._directory().revoke_session(claims.sid, claims.at + auth.SESSION_LIFETIME)
+            except CornerShopError as exc:
+                _log.warning(
+                    "staff %s logged out, but the logout could not be stored (%s): other "
+                    "processes accept that session until it expires",
+                    claims.staff,
+                    type(exc).__name__,
+                )
+            else:
+                _log.info("staff %s logged out", claims.staff)
         session.clear()
 
     @staticmethod
@@ -264,15 +335,24 @@ class Dashboard:
             "cursor": cursor,
             "today": day.isoformat(),
             "zone": zone_name(self.zone),
-            "notifications": self.notification_states(o.number for o in todays),
+            "notifications": self._states(todays, (o.number for o in todays)),
         }
 
     def notification_states(self, numbers: Iterable[int]) -> dict[str, dict[str, str]]:
         """``{"1001": {"status", "detail", "at"}}`` for the orders among ``numbers``
-        whose "ready" notification this process sent (or tried to)."""
+        whose "ready" notification was sent or tried: as kept on the order in the store
+        (by whichever process sent it), or as this process knows it if that is newer."""
+        from skill.dashboard.feed import WINDOW
+
+        wanted = list(numbers)
+        orders = self.store.list_orders(limit=WINDOW) if wanted else []
+        return self._states(orders, wanted)
+
+    def _states(self, orders: Iterable[Order], numbers: Iterable[int]) -> dict[str, dict[str, str]]:
+        stored = {o.number: o.notification for o in orders}
         states: dict[str, dict[str, str]] = {}
         for number in numbers:
-            record = self.notifications.get(number)
+            record = _latest(stored.get(number), self.notifications.get(number))
             if record is not None:
                 states[str(number)] = notification_json(record)
         return states
@@ -291,9 +371,33 @@ class Dashboard:
         status = OrderStatus(ACTIONS[action])
         return move_order(self.store, number, status, actor=staff, on_change=self.hooks)
 
-    def events(self, cursor: str | None) -> Generator[bytes, None, None]:
-        """The live event stream (server-sent events) after ``cursor``."""
-        return sse_stream(self.feed, cursor, self._streams, seconds=self._stream_seconds)
+    def events(
+        self, cursor: str | None, session: Mapping[str, Any] | None = None
+    ) -> Generator[bytes, None, None]:
+        """The live event stream (server-sent events) after ``cursor``.
+
+        With ``session`` (a copy of the request's), the stream checks it again at every
+        heartbeat and ends once it is no longer valid (logged out anywhere, its account
+        removed): the browser's reconnection then gets 401.
+        """
+        still_valid = None
+        if session is not None:
+            claims = dict(session)
+
+            def still_valid() -> bool:
+                try:
+                    return self.staff_for(claims) is not None
+                except CornerShopError:
+                    return False  # the store is down: the reconnection says so (503)
+
+        return sse_stream(
+            self.feed,
+            cursor,
+            self._streams,
+            seconds=self._stream_seconds,
+            heartbeat=self._heartbeat,
+            still_valid=still_valid,
+        )
 
     def close(self) -> None:
         self.notifications.unsubscribe(self._notified)

@@ -12,7 +12,10 @@ Where accounts live is a :class:`StaffDirectory`: the shop's store (SQLite, Dyna
 and memory implement it) or, for tests, a :class:`MemoryStaffDirectory`. It also
 keeps the shop's *session secret*, the key that signs staff session cookies: made
 on first use, kept in the store so it survives restarts and is the same for every
-process serving the shop.
+process serving the shop. And it keeps the shop's *logged-out sessions*
+(:meth:`StaffDirectory.revoke_session`), so a session logged out through one process
+is refused by every other one too. They are kept by :func:`session_digest`, never the
+session id itself, until the session would have expired anyway.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -175,6 +179,14 @@ class StaffMember:
         return cls(name, hashed, when)
 
 
+def session_digest(sid: str) -> str:
+    """How a store keeps a logged-out session id: a digest (the id itself stays a secret
+    of the cookie, even from someone reading the store)."""
+    import hashlib
+
+    return hashlib.sha256(sid.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def new_member(name: str, password: str, *, now: datetime | None = None) -> StaffMember:
     """A new account: the name checked, the password checked and hashed."""
     return StaffMember(check_name(name), hash_password(password), now or datetime.now(UTC))
@@ -209,6 +221,15 @@ class StaffDirectory(Protocol):
         """
         ...
 
+    def revoke_session(self, sid: str, until: float) -> None:
+        """Remember session ``sid`` as logged out until ``until`` (epoch seconds: when it
+        would have expired anyway), for every process of the shop."""
+        ...
+
+    def session_revoked(self, sid: str) -> bool:
+        """Whether session ``sid`` was logged out (by any process) and is not past ``until``."""
+        ...
+
 
 class MemoryStaffDirectory:
     """Staff accounts in this process only (tests, ``memory://`` shops)."""
@@ -217,6 +238,7 @@ class MemoryStaffDirectory:
         self._lock = threading.Lock()
         self._staff: dict[str, dict[str, Any]] = {}
         self._secret: bytes | None = None
+        self._revoked: dict[str, float] = {}
 
     def add_staff(self, member: StaffMember, *, replace: bool = False) -> None:
         with self._lock:
@@ -243,6 +265,18 @@ class MemoryStaffDirectory:
             if self._secret is None:
                 self._secret = secrets.token_bytes(SECRET_BYTES)
             return self._secret
+
+    def revoke_session(self, sid: str, until: float) -> None:
+        now = time.time()
+        with self._lock:
+            for gone in [d for d, end in self._revoked.items() if end <= now]:
+                del self._revoked[gone]
+            digest = session_digest(sid)
+            self._revoked[digest] = max(until, self._revoked.get(digest, until))
+
+    def session_revoked(self, sid: str) -> bool:
+        with self._lock:
+            return self._revoked.get(session_digest(sid), 0.0) > time.time()
 
 
 def staff_directory(store: object) -> StaffDirectory | None:

@@ -23,10 +23,10 @@ written) so the skill can ask again, never placing an order from a stale catalog
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from skill.domain.cart import Cart, CartLine, quantity_problem, shown
 from skill.domain.catalog import Catalog, Item
@@ -48,6 +48,13 @@ FIRST_ORDER_NUMBER = 1001
 #: Where the customer's Alexa requests came from (North America, Europe, Far East), so a
 #: notification about the order goes to their region's Alexa API; "" when unknown.
 API_REGIONS = frozenset({"NA", "EU", "FE"})
+
+
+#: What became of an order's "ready" notification to its customer's Echo.
+NotificationStatus = Literal["pending", "sent", "failed"]
+NOTIFICATION_STATUSES: frozenset[str] = frozenset({"pending", "sent", "failed"})
+#: The longest reason a stored notification state may give (a few words for staff).
+MAX_NOTIFICATION_DETAIL = 200
 
 
 class OrderStatus(StrEnum):
@@ -113,6 +120,51 @@ class OrderLine:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderNotification:
+    """What became of an order's "ready" notification to its customer's Echo.
+
+    Kept on the order in the store (:meth:`Store.set_order_notification
+    <skill.store.base.Store.set_order_notification>`), so every dashboard, in any
+    process, shows it. ``detail`` is a few words for staff ("HTTP 503 from the Proactive
+    Events API after 4 attempts"), never personal data; ``at`` is when it was recorded.
+    """
+
+    status: NotificationStatus
+    detail: str
+    at: datetime
+
+    @classmethod
+    def of(cls, status: NotificationStatus, detail: str, at: datetime) -> OrderNotification:
+        """A state to store: ``detail`` cut to :data:`MAX_NOTIFICATION_DETAIL` characters."""
+        if len(detail) > MAX_NOTIFICATION_DETAIL:
+            detail = detail[: MAX_NOTIFICATION_DETAIL - 1] + "…"
+        return cls(status, detail, at)
+
+    def to_data(self) -> dict[str, str]:
+        return {"status": self.status, "detail": self.detail, "at": self.at.isoformat()}
+
+    @classmethod
+    def from_data(cls, data: Any) -> OrderNotification:
+        """The state :meth:`to_data` wrote; ValueError saying what is wrong otherwise."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{shown(data)} is not a mapping")
+        status, detail, at = data.get("status"), data.get("detail"), data.get("at")
+        if not isinstance(status, str) or status not in NOTIFICATION_STATUSES:
+            raise ValueError(f"its status {shown(status)} is not pending, sent or failed")
+        if not isinstance(detail, str) or len(detail) > MAX_NOTIFICATION_DETAIL:
+            raise ValueError(
+                f"its detail is not a string of at most {MAX_NOTIFICATION_DETAIL} characters"
+            )
+        try:
+            when = datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise ValueError(f"its time {shown(at)} is not an ISO 8601 time with a zone")
+        return cls(cast("NotificationStatus", status), detail, when)
+
+
+@dataclass(frozen=True, slots=True)
 class Order:
     number: int
     user_id: str
@@ -124,6 +176,9 @@ class Order:
     request_id: str = ""
     pickup_at: datetime | None = None
     api_region: str = ""
+    #: What became of the "ready" notification to the customer's Echo; None until one
+    #: was tried (never, for orders in other locales or shops without notifications).
+    notification: OrderNotification | None = None
 
     @property
     def total(self) -> Money:
@@ -139,18 +194,12 @@ class Order:
     def with_status(self, status: OrderStatus) -> Order:
         """This order with ``status``; :func:`check_status_change` decides if it may."""
         check_status_change(self.number, self.status, status)
-        return Order(
-            number=self.number,
-            user_id=self.user_id,
-            lines=self.lines,
-            currency=self.currency,
-            created_at=self.created_at,
-            locale=self.locale,
-            status=status,
-            request_id=self.request_id,
-            pickup_at=self.pickup_at,
-            api_region=self.api_region,
-        )
+        return replace(self, status=status)
+
+    def with_notification(self, notification: OrderNotification) -> Order:
+        """This order with the state of its "ready" notification (any status may carry one:
+        the notifier records the outcome after its retries, when staff may have moved on)."""
+        return replace(self, notification=notification)
 
     def cancelled_by_customer(self) -> Order:
         """This order cancelled by its customer: only while it is still ``placed``.
@@ -180,6 +229,7 @@ class Order:
             "total": self.total.cents,
             # Only when known, so orders placed without it are stored as before.
             **({"api_region": self.api_region} if self.api_region else {}),
+            **({"notification": self.notification.to_data()} if self.notification else {}),
         }
 
     @classmethod
@@ -219,6 +269,12 @@ class Order:
         api_region = data.get("api_region", "")
         if not isinstance(api_region, str) or (api_region and api_region not in API_REGIONS):
             raise damaged(f"its api_region {shown(api_region)} is not NA, EU or FE")
+        notification = None
+        if data.get("notification") is not None:
+            try:
+                notification = OrderNotification.from_data(data["notification"])
+            except ValueError as exc:
+                raise damaged(f"its notification state: {exc}") from exc
         order = cls(
             number=number,
             user_id=_text(data, "user_id", damaged),
@@ -234,6 +290,7 @@ class Order:
                 else _timestamp(data["pickup_at"], "pickup_at", damaged)
             ),
             api_region=api_region,
+            notification=notification,
         )
         total = data.get("total")
         if total is not None and (type(total) is not int or total != order.total.cents):

@@ -55,6 +55,13 @@ What every implementation guarantees, and the contract tests
   exactly one of the two: the order is cancelled and the shop's change is refused
   (:class:`~skill.errors.InvalidStatusChange`), or it is ready and the cancel is
   refused (:class:`~skill.errors.OrderNotCancellable`).
+* **An order's notification state changes alone.** :meth:`Store.set_order_notification`
+  replaces the order's :class:`~skill.domain.orders.OrderNotification` (what became of
+  its "ready" notification to the customer's Echo) and nothing else, atomically, so it
+  never undoes a status change racing it, nor a status change it (memory: the lock;
+  SQLite: one ``BEGIN IMMEDIATE`` read-modify-write of the order's body; DynamoDB: one
+  UpdateItem of the order item's ``notification`` attribute). Every later read of the
+  order, in any process, carries it.
 
 What the request-id guarantees do **not** cover:
 
@@ -85,7 +92,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from skill.domain.cart import Cart
 
 if TYPE_CHECKING:
-    from skill.domain.orders import Order, OrderStatus
+    from skill.domain.orders import Order, OrderNotification, OrderStatus
 
 CartChange = Callable[[Cart], Cart]
 # Given the cart being checked out, the order number reserved for it, and the shop's
@@ -144,6 +151,15 @@ class Store(Protocol):
         order *or* it is another user's: one customer never learns about another's
         orders. The shop's own path is :meth:`set_order_status`, whose rules differ (it
         may still cancel a ready order).
+        """
+        ...
+
+    def set_order_notification(self, number: int, notification: OrderNotification) -> None:
+        """Record what became of order ``number``'s "ready" notification.
+
+        Only that field changes, atomically, whatever the order's status (the notifier
+        records the outcome after its retries, when staff may have moved it on).
+        OrderNotFound (nothing written) when there is no such order.
         """
         ...
 

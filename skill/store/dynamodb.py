@@ -20,15 +20,20 @@ to ten digits so that the sort key orders like the number::
                                                    its version), version (N), updated_at,
                                                    write_token (the writing attempt's)
     SHOP#<shop>                 ORDER#<n>          number, user_id, status, created_at,
-                                                   body (Order.to_data() as JSON),
+                                                   body (Order.to_data() as JSON, without
+                                                   its notification),
                                                    write_token (the checkout attempt's),
-                                                   status_token (the last status change's)
+                                                   status_token (the last status change's),
+                                                   notification (OrderNotification.to_data()
+                                                   as JSON: the "ready" notification's state)
     REQ#<shop>#<user>           CHECKOUT#<req id>  order_number (N), user_id, created_at,
                                                    expires_at (N, TTL: 24 h)
     SHOP#<shop>                 STAFF#<name>       body (StaffMember.to_data() as JSON: the
                                                    dashboard account, its scrypt hash)
     SHOP#<shop>                 SECRET#session     value (64 hex digits: the dashboard's
                                                    cookie-signing key), created_at
+    SHOP#<shop>                 REVOKED#<digest>   until (N), expires_at (N, TTL: when the
+                                                   logged-out session would have expired)
 
 * **Carts** use optimistic concurrency: read (consistent), apply the pure change,
   write with ``version = :read`` (``attribute_not_exists`` for a new cart), retry
@@ -81,6 +86,14 @@ to ten digits so that the sort key orders like the number::
   sent again (the retry then fails its condition).
 * **Request records** expire after 24 hours (DynamoDB TTL deletes them lazily;
   until then a replay still returns the first order).
+* **An order's notification state** is an attribute of its own, ``notification``, set
+  by one UpdateItem (``attribute_exists(pk)``) that touches nothing else: a status
+  change (which rewrites ``body``) and the notifier's write never undo each other.
+  Reading an order lays it over the body. The table's stream carries the change
+  like any other order change (MODIFY), so the WebSocket push forwards it.
+* **Logged-out dashboard sessions** are items keyed by a digest of the session id
+  (:func:`skill.dashboard.staff.session_digest`), with a TTL; until DynamoDB deletes
+  one, reads compare its ``until`` with the clock.
 
 Every stored value is parsed defensively: a missing or mistyped attribute, JSON
 that does not parse, or data that breaks a domain rule (``Cart.from_data`` and
@@ -231,7 +244,7 @@ from typing import TYPE_CHECKING, Any
 
 from skill import deadline
 from skill.domain.cart import Cart
-from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderStatus
+from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderNotification, OrderStatus
 from skill.errors import (
     ConfigError,
     CorruptRecord,
@@ -253,7 +266,7 @@ from skill.store.base import (
 if TYPE_CHECKING:
     from skill.dashboard.staff import StaffMember
 
-__all__ = ["DynamoDBClient", "DynamoDBStore", "create_table", "new_client"]
+__all__ = ["DynamoDBClient", "DynamoDBStore", "create_table", "new_client", "order_data"]
 
 # A botocore DynamoDB client. Typed loosely: the project does not depend on
 # the mypy-boto3 stubs, and boto3 builds client classes at run time.
@@ -793,7 +806,7 @@ class DynamoDBStore:
             values: Item = {
                 ":new": {"S": new.status.value},
                 ":old": {"S": order.status.value},
-                ":body": {"S": json.dumps(new.to_data(), separators=(",", ":"))},
+                ":body": {"S": _order_body(new)},
                 ":token": {"S": token},
             }
             if customer is not None:
@@ -819,6 +832,34 @@ class DynamoDBStore:
                     return self._order_of(seen)
                 raise lost.error from lost.error.__cause__
             return new
+        raise AssertionError("unreachable: _attempts raises when it runs out")
+
+    def set_order_notification(self, number: int, notification: OrderNotification) -> None:
+        key = self._order_key(number)
+        text = json.dumps(notification.to_data(), separators=(",", ":"))
+        with self._budget():
+            for _ in self._attempts("record a notification"):
+                try:
+                    self._write(
+                        "update_item",
+                        "record a notification",
+                        TableName=self.table,
+                        Key=key,
+                        UpdateExpression="SET #notification = :notification",
+                        ConditionExpression="attribute_exists(pk)",
+                        ExpressionAttributeNames={"#notification": "notification"},
+                        ExpressionAttributeValues={":notification": {"S": text}},
+                    )
+                except _Conflict:
+                    # No such order, or a transaction on it was in flight: look, then decide.
+                    if self._get(key, "read an order") is None:
+                        raise OrderNotFound(number) from None
+                    continue
+                except _Unconfirmed as lost:
+                    seen = self._confirming_read(key, "confirm a notification", lost)
+                    if seen is None or seen.get("notification") != {"S": text}:
+                        raise lost.error from lost.error.__cause__
+                return
         raise AssertionError("unreachable: _attempts raises when it runs out")
 
     # -- the catalog -------------------------------------------------------------
@@ -963,7 +1004,7 @@ class DynamoDBStore:
 
     def _order_of(self, item: Mapping[str, Any]) -> Order:
         try:
-            return Order.from_data(json.loads(item["body"]["S"]))
+            return Order.from_data(order_data(item))
         except (KeyError, TypeError, ValueError, RecursionError, DomainError, StoreError) as exc:
             raise CorruptRecord(self._damaged("an order")) from exc
 
@@ -1082,6 +1123,43 @@ class DynamoDBStore:
             return bytes.fromhex(value)
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptRecord(self._damaged("the session secret")) from exc
+
+    def _revoked_key(self, sid: str) -> Item:
+        from skill.dashboard.staff import session_digest
+
+        # The staff partition: the shop's own, never a customer's.
+        return _key(f"SHOP#{self.shop_id}", f"REVOKED#{session_digest(sid)}")
+
+    def revoke_session(self, sid: str, until: float) -> None:
+        key = self._revoked_key(sid)
+        end = int(until) + 1  # whole seconds, never before the session's own end
+        with self._budget():
+            for _ in self._attempts("record a logout"):
+                try:
+                    self._write(
+                        "put_item",
+                        "record a logout",
+                        TableName=self.table,
+                        Item={**key, "until": {"N": str(end)}, "expires_at": {"N": str(end)}},
+                    )
+                except _Conflict:
+                    continue
+                except _Unconfirmed as lost:
+                    if self._confirming_read(key, "confirm a logout", lost) is None:
+                        raise lost.error from lost.error.__cause__
+                return
+        raise AssertionError("unreachable: _attempts raises when it runs out")
+
+    def session_revoked(self, sid: str) -> bool:
+        with self._budget():
+            item = self._get(self._revoked_key(sid), "read a logout")
+        if item is None:
+            return False
+        # DynamoDB's TTL deletes lazily (within days): an expired item is no longer a logout.
+        until = self._number(item, "until", "a logout")
+        if until is None:
+            raise CorruptRecord(self._damaged("a logout"))
+        return until > time.time()
 
     def _staff_of(self, item: Mapping[str, Any], name: str | None) -> StaffMember:
         from skill.dashboard.staff import StaffMember
@@ -1499,12 +1577,35 @@ def _lines_json(cart: Cart) -> str:
     return json.dumps(cart.to_data(), separators=(",", ":"))
 
 
+def _order_body(order: Order) -> str:
+    """An order item's ``body``: the order without its notification state, which has an
+    attribute of its own (so a status change never writes an old one back)."""
+    data = order.to_data()
+    data.pop("notification", None)
+    return json.dumps(data, separators=(",", ":"))
+
+
+def order_data(item: Mapping[str, Any]) -> Any:
+    """What ``Order.from_data`` reads for an order item (or a stream record's image of
+    one): its ``body`` with its ``notification`` laid over it.
+
+    Raises KeyError, TypeError, ValueError or RecursionError for an item that is not
+    one (callers turn them into a CorruptRecord, or skip the record).
+    """
+    data = json.loads(item["body"]["S"])
+    if "notification" in item:
+        if not isinstance(data, dict):
+            raise ValueError("the order body is not an object")
+        data["notification"] = json.loads(item["notification"]["S"])
+    return data
+
+
 def _order_attributes(order: Order) -> Item:
     return {
         "number": {"N": str(order.number)},
         "status": {"S": order.status.value},
         "created_at": {"S": order.created_at.isoformat()},
-        "body": {"S": json.dumps(order.to_data(), separators=(",", ":"))},
+        "body": {"S": _order_body(order)},
     }
 
 

@@ -11,6 +11,9 @@ record here as they do in SQLite or DynamoDB::
     _catalog                           = (catalog body, version) or None
     _staff[name]                       = StaffMember.to_data()  # the dashboard's accounts
     _secret                            = the session secret (bytes) or None
+    _revoked[session digest]           = until (epoch seconds)  # logged-out sessions
+
+An order's "ready" notification state is part of its ``to_data()``.
 
 One MemoryStore is one shop.
 """
@@ -19,10 +22,11 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from skill.domain.cart import Cart
-from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderStatus
+from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderNotification, OrderStatus
 from skill.errors import CorruptRecord, EmptyCart, OrderNotFound
 from skill.store.base import (
     RECENT_REQUEST_IDS,
@@ -49,6 +53,7 @@ class MemoryStore:
         self._catalog: tuple[Any, Any] | None = None
         self._staff: dict[str, Any] = {}
         self._secret: bytes | None = None
+        self._revoked: dict[str, float] = {}
 
     def get_cart(self, user_id: str) -> Cart:
         with self._lock:
@@ -123,6 +128,13 @@ class MemoryStore:
             self._orders[number] = (order.user_id, order.to_data())
             return order
 
+    def set_order_notification(self, number: int, notification: OrderNotification) -> None:
+        with self._lock:
+            order = self._read_order(number)
+            if order is None:
+                raise OrderNotFound(number)
+            self._orders[number] = (order.user_id, order.with_notification(notification).to_data())
+
     # -- the catalog -----------------------------------------------------------
     def get_catalog(self) -> dict[str, Any] | None:
         with self._lock:
@@ -192,6 +204,22 @@ class MemoryStore:
             if self._secret is None:
                 self._secret = secrets.token_bytes(32)
             return self._secret
+
+    def revoke_session(self, sid: str, until: float) -> None:
+        from skill.dashboard.staff import session_digest
+
+        now = time.time()
+        with self._lock:
+            for gone in [d for d, end in self._revoked.items() if end <= now]:
+                del self._revoked[gone]
+            digest = session_digest(sid)
+            self._revoked[digest] = max(until, self._revoked.get(digest, until))
+
+    def session_revoked(self, sid: str) -> bool:
+        from skill.dashboard.staff import session_digest
+
+        with self._lock:
+            return self._revoked.get(session_digest(sid), 0.0) > time.time()
 
     def ping(self) -> None:
         return None

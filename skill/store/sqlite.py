@@ -1,12 +1,14 @@
 """The SQLite store: the default, for one machine.
 
-Schema version 3 (``PRAGMA user_version``), created by the first open that may
+Schema version 4 (``PRAGMA user_version``), created by the first open that may
 create (``cornershop store init``, or any open with ``create=True``)::
 
     carts(user_id TEXT PK, lines TEXT JSON, version INT, updated_at TEXT,
           request_ids TEXT JSON)          -- the last 16 request ids applied to the cart
     orders(number INT PK, user_id TEXT, status TEXT, created_at TEXT, body TEXT JSON)
         index orders_by_user(user_id, number)
+                                          -- body: Order.to_data(), with the state of
+                                          -- its "ready" notification once there is one
     counters(name TEXT PK, value INT)     -- "order_number"
     checkouts(user_id TEXT, request_id TEXT, order_number INT, created_at TEXT,
               PRIMARY KEY (user_id, request_id))
@@ -16,8 +18,13 @@ create (``cornershop store init``, or any open with ``create=True``)::
                                           -- the dashboard's accounts (version 3)
     secrets(name TEXT PK, value TEXT, created_at TEXT)
                                           -- "session": the dashboard's cookie key (version 3)
+    revoked_sessions(digest TEXT PK, until REAL)
+                                          -- logged-out dashboard sessions, by digest, until
+                                          -- they would have expired anyway (version 4)
 
-Older databases are migrated on open, in one transaction. Version 2 gains the empty
+Older databases are migrated on open, in one transaction. Version 3 gains the empty
+``revoked_sessions`` table (sessions logged out before it were revoked only in the
+process that served the logout, and end with their lifetime). Version 2 gains the empty
 ``staff`` and ``secrets`` tables (the session secret is made on first use). Version 1
 also gains the empty ``catalog`` table (the shop has no catalog of its own until ``cornershop
 store init`` seeds it or one is imported; until then the skill serves the bundled
@@ -67,6 +74,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -88,13 +96,15 @@ from skill.store.base import (
 
 if TYPE_CHECKING:
     from skill.dashboard.staff import StaffMember
-    from skill.domain.orders import Order, OrderStatus
+    from skill.domain.orders import Order, OrderNotification, OrderStatus
 
 T = TypeVar("T")
 FileId = tuple[int, int]
 
-SCHEMA_VERSION = 3
-TABLES = frozenset({"carts", "orders", "counters", "checkouts", "catalog", "staff", "secrets"})
+SCHEMA_VERSION = 4
+TABLES = frozenset(
+    {"carts", "orders", "counters", "checkouts", "catalog", "staff", "secrets", "revoked_sessions"}
+)
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS carts ("
@@ -117,6 +127,8 @@ _CREATE = (
     " name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS secrets ("
     " name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)",
+    # Version 4: logged-out dashboard sessions, so every process refuses them.
+    "CREATE TABLE IF NOT EXISTS revoked_sessions (digest TEXT PRIMARY KEY, until REAL NOT NULL)",
 )
 # Version 0 -> 1: checkout records gain the user of their order.
 _MIGRATE_CHECKOUTS = (
@@ -208,7 +220,8 @@ class SQLiteStore:
             names = _tables(conn)
             if not names & TABLES and (names or not create):
                 raise self._not_a_store(names)
-            _setup_connection(conn)  # WAL mode: the file certainly exists after this
+            # WAL mode: the file certainly exists after this
+            _setup_connection(conn, wait_s=self._busy_ms / 1000)
             if not self._in_memory:
                 self._identity = _file_id(self.path)
                 if self._identity is None:
@@ -249,7 +262,7 @@ class SQLiteStore:
             self._check_file()  # never open the file that replaced ours
             conn = self._connect("rw")
             try:
-                _setup_connection(conn)
+                _setup_connection(conn, wait_s=self._busy_ms / 1000)
             except sqlite3.Error as exc:
                 conn.close()
                 raise self._error(exc) from exc
@@ -535,6 +548,23 @@ class SQLiteStore:
 
         return self._guard_write(apply)
 
+    def set_order_notification(self, number: int, notification: OrderNotification) -> None:
+        def apply(db: sqlite3.Connection) -> None:
+            # Under BEGIN IMMEDIATE: a status change cannot land between this read and
+            # the update, so neither undoes the other.
+            row = db.execute(
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE number = ?", (number,)
+            ).fetchone()
+            if row is None:
+                raise OrderNotFound(number)
+            order = self._order_of(row).with_notification(notification)
+            db.execute(
+                "UPDATE orders SET body = ? WHERE number = ?",
+                (json.dumps(order.to_data()), number),
+            )
+
+        self._guard_write(apply)
+
     def _order_of(self, row: tuple[Any, ...]) -> Order:
         # Orders load lazily: most requests (and every cold start) only touch carts.
         from skill.domain.orders import Order
@@ -672,6 +702,31 @@ class SQLiteStore:
         except ValueError as exc:
             raise self._damaged("the session secret", "it is not 64 hexadecimal digits.") from exc
 
+    def revoke_session(self, sid: str, until: float) -> None:
+        from skill.dashboard.staff import session_digest
+
+        def apply(db: sqlite3.Connection) -> None:
+            # Expired entries go as new ones come: the table holds one day's logouts at most.
+            db.execute("DELETE FROM revoked_sessions WHERE until <= ?", (time.time(),))
+            db.execute(
+                "INSERT INTO revoked_sessions(digest, until) VALUES (?, ?)"
+                " ON CONFLICT(digest) DO UPDATE SET until = max(until, excluded.until)",
+                (session_digest(sid), float(until)),
+            )
+
+        self._guard_write(apply)
+
+    def session_revoked(self, sid: str) -> bool:
+        from skill.dashboard.staff import session_digest
+
+        row = self._read(
+            lambda db: db.execute(
+                "SELECT 1 FROM revoked_sessions WHERE digest = ? AND until > ?",
+                (session_digest(sid), time.time()),
+            ).fetchone()
+        )
+        return row is not None
+
     def _staff_of(self, row: tuple[Any, ...]) -> StaffMember:
         from skill.dashboard.staff import StaffMember
 
@@ -765,8 +820,21 @@ class SQLiteStore:
         return StoreError(self._failed(exc))
 
 
-def _setup_connection(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode = WAL")
+def _setup_connection(conn: sqlite3.Connection, *, wait_s: float = 2.0) -> None:
+    # Switching a new file to WAL answers SQLITE_BUSY at once, without SQLite's busy
+    # handler, while another connection is switching it too (several processes or
+    # threads opening a new store together): so it is retried here, for a bounded time.
+    give_up = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            busy = isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+            if not busy or time.monotonic() >= give_up:
+                raise
+            time.sleep(0.01)
     conn.execute("PRAGMA synchronous = NORMAL")
 
 

@@ -17,10 +17,12 @@
 //    Either way an event replaces the order's row, unless the row already shows a
 //    later status (statuses only move forward), so a list fetched just before a
 //    change and an event about it may arrive in any order.
-// 3. A failed notification is marked on the order's row. The event stream announces
-//    each change of a notification's state; with the WebSocket (which only carries
-//    orders), the page asks /shop/notifications for an order that just became ready
-//    until its notification has been sent or has failed.
+// 3. A failed notification is marked on the order's row. Its state is kept on the
+//    order in the store (order.notification, whichever process sent it), so every
+//    order in the list and in an event carries it; the event stream also announces
+//    this process's changes at once. With the WebSocket, the page also asks
+//    /shop/notifications for an order that just became ready until its notification
+//    has been sent or has failed. Of two states of one notification, the later wins.
 // 4. A 401 anywhere means the session ended: back to the login page.
 // 5. Stock switches: GET /shop/catalog, one POST /shop/catalog/ITEM/in|out per change.
 // Everything shown is set with textContent: nothing from the server becomes markup.
@@ -114,7 +116,12 @@
     mark.title = state.detail || "";
   }
 
+  function newer(state, than) {
+    return !than || !state.at || !than.at || Date.parse(state.at) >= Date.parse(than.at);
+  }
+
   function note(number, state) {
+    if (!newer(state, notes.get(number))) return; // news older than what is shown
     notes.set(number, state);
     const row = document.getElementById("order-" + number);
     if (row) echoMark(row.querySelector("td.status"), number);
@@ -122,6 +129,7 @@
 
   function render(order, fresh) {
     if (today && localDay(order.created_at) !== today) return; // not today's
+    if (order.notification) note(order.number, order.notification);
     const id = "order-" + order.number;
     const old = document.getElementById(id);
     if (old && (RANK[old.dataset.status] || 0) > (RANK[order.status] || 0)) return; // stale news
@@ -198,7 +206,7 @@
     today = data.today;
     cursor = data.cursor;
     Object.keys(data.notifications || {}).forEach(function (number) {
-      notes.set(Number(number), data.notifications[number]);
+      note(Number(number), data.notifications[number]);
     });
     data.orders.forEach(function (order) { render(order, false); });
     empty.hidden = rows.children.length > 0;

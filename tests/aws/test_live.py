@@ -552,6 +552,23 @@ def test_a_real_checkout_and_status_change_reach_the_dashboard_through_the_strea
     store.set_order_status(order.number, OrderStatus.READY)
     store.close()
     # WHEN the stream's records reach the function as Lambda delivers them
+    records = stream_records(moto, stream_arn)
+    kinds = {r["dynamodb"]["Keys"]["sk"]["S"].split("#")[0] for r in records}
+    assert {"CART", "COUNTER", "ORDER", "CONN", "CHECKOUT"} <= kinds  # what the table holds
+    delivered = [r for r in records if stream_filter_matches(r)]
+    assert len(delivered) == 2
+    assert live({"Records": delivered}) == {"batchItemFailures": []}
+    # THEN the dashboard got the order placed, then ready, never the customer's id
+    raw = moto_received(connection)
+    events = [json.loads(line) for line in raw.replace(b"}{", b"}\n{").splitlines()]
+    assert [e["order"]["status"] for e in events] == ["placed", "ready"]
+    assert [e["order"]["number"] for e in events] == [order.number] * 2
+    assert events[0]["seq"] < events[1]["seq"]
+    assert CUSTOMER.encode() not in raw
+
+
+def stream_records(moto: Any, stream_arn: str) -> list[dict[str, Any]]:
+    """The table's stream records (moto's), shaped as Lambda hands them to the function."""
     import boto3.session
 
     streams = boto3.session.Session().client(
@@ -571,17 +588,92 @@ def test_a_real_checkout_and_status_change_reach_the_dashboard_through_the_strea
         )
         record["eventSourceARN"] = stream_arn
         records.append(record)
-    kinds = {r["dynamodb"]["Keys"]["sk"]["S"].split("#")[0] for r in records}
-    assert {"CART", "COUNTER", "ORDER", "CONN", "CHECKOUT"} <= kinds  # what the table holds
-    delivered = [r for r in records if stream_filter_matches(r)]
-    assert len(delivered) == 2
+    return records
+
+
+# -- a "ready" notification's state, on the order item ------------------------------------------
+FAILED = {
+    "status": "failed",
+    "detail": "HTTP 503 from the Proactive Events API after 4 attempts",
+    "at": "2026-11-27T10:15:11.842000+00:00",
+}
+
+
+def test_an_order_record_carrying_a_failed_notification_reaches_the_dashboards(
+    make_live: MakeLive,
+) -> None:
+    # GIVEN a dashboard connected
+    live = make_live()
+    connection = new_connection_id()
+    connect(live, connection)
+    # WHEN the stream brings the MODIFY the store's notification write makes (the
+    # template's filter lets it through: it is an order item)
+    batch = load("stream_order_notification")
+    assert stream_filter_matches(batch["Records"][0])
+    assert live(batch, Remaining(lambda: 30_000)) == {"batchItemFailures": []}
+    # THEN the dashboard got the order with its notification state, nothing of the customer's
+    raw = moto_received(connection)
+    event = json.loads(raw)
+    assert event["order"]["number"] == 1001 and event["order"]["status"] == "ready"
+    assert event["order"]["notification"] == FAILED
+    assert CUSTOMER.encode() not in raw and b"user_id" not in raw
+
+
+def test_a_damaged_notification_state_is_skipped_like_any_unreadable_record(
+    make_live: MakeLive, live_logs: list[str]
+) -> None:
+    live = make_live()
+    connection = new_connection_id()
+    connect(live, connection)
+    batch = load("stream_order_notification")
+    image = batch["Records"][0]["dynamodb"]["NewImage"]
+    image["notification"] = {"S": json.dumps({**FAILED, "status": "lost"})}
+    assert live(batch) == {"batchItemFailures": []}  # retrying cannot help
+    assert moto_received(connection) == b""
+    assert any("cannot be read" in line for line in live_logs)
+
+
+def test_the_stores_notification_write_reaches_the_dashboard_through_the_stream(
+    moto: Any, table: str, make_live: MakeLive
+) -> None:
+    """The store's own writes (checkout, ready, the notifier's "failed", collected), as
+    moto's stream records them, through the template's filter, to the function."""
+    from skill.domain.orders import OrderNotification
+
+    admin = moto.client(patient=True)
+    described = admin.update_table(
+        TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    )
+    stream_arn = described["TableDescription"]["LatestStreamArn"]
+    live = make_live()
+    connection = new_connection_id()
+    connect(live, connection)
+    store = DynamoDBStore(moto.client(), table)
+    now = datetime(2026, 11, 27, 10, 14, 2, tzinfo=UTC)
+
+    def make_order(cart: Cart, number: int, *_: Any) -> Order:
+        return Order(number, CUSTOMER, (OrderLine("APPLE", "apples", 2, 75),), "USD", now, "en-US")
+
+    store.update_cart(CUSTOMER, lambda cart: Cart.from_data([["APPLE", 2]]))
+    order = store.place_order(CUSTOMER, "amzn1.echo-api.request.2", make_order)
+    store.set_order_status(order.number, OrderStatus.READY)
+    failed = OrderNotification.from_data(FAILED)
+    store.set_order_notification(order.number, failed)
+    store.set_order_status(order.number, OrderStatus.COLLECTED)
+    store.close()
+    delivered = [r for r in stream_records(moto, stream_arn) if stream_filter_matches(r)]
+    assert len(delivered) == 4
     assert live({"Records": delivered}) == {"batchItemFailures": []}
-    # THEN the dashboard got the order placed, then ready, never the customer's id
     raw = moto_received(connection)
     events = [json.loads(line) for line in raw.replace(b"}{", b"}\n{").splitlines()]
-    assert [e["order"]["status"] for e in events] == ["placed", "ready"]
-    assert [e["order"]["number"] for e in events] == [order.number] * 2
-    assert events[0]["seq"] < events[1]["seq"]
+    # the notification's write is an order event of its own, and the status change
+    # after it still carries it (a status change never writes an old state back)
+    assert [(e["order"]["status"], e["order"].get("notification")) for e in events] == [
+        ("placed", None),
+        ("ready", None),
+        ("ready", FAILED),
+        ("collected", FAILED),
+    ]
     assert CUSTOMER.encode() not in raw
 
 

@@ -102,6 +102,24 @@ def test_orders_shows_times_in_the_shop_time_zone(
     assert "2026-12-01 10:00" in row and "10:20" in row
 
 
+def test_orders_names_a_failed_echo_notification(tmp_path: Path) -> None:
+    from skill.domain.orders import OrderNotification
+    from skill.store import open_store
+
+    # GIVEN an order whose "ready" notification failed (recorded by the notifier)
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    assert run("store", "init", "--store", url)[0] == 0
+    _place_order(url)
+    store = open_store(url, shop_id="main")
+    failed = OrderNotification.of("failed", "HTTP 503 after 4 attempts", datetime.now(UTC))
+    store.set_order_notification(1001, failed)
+    store.close()
+    # WHEN staff list the orders, THEN the row says so, with the reason
+    code, out = run("orders", "--store", url)
+    assert code == 0
+    assert "[Echo notification failed: HTTP 503 after 4 attempts]" in out.splitlines()[1]
+
+
 def test_model_check_passes_on_the_repo() -> None:
     assert run("model", "check", "--bundled") == (
         0,

@@ -22,7 +22,7 @@ from _servers import MotoDynamoDB
 from skill.data import catalog_document
 from skill.domain.cart import Cart
 from skill.domain.catalog import InvalidCatalog, canonical
-from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderLine, OrderStatus
+from skill.domain.orders import FIRST_ORDER_NUMBER, Order, OrderLine, OrderNotification, OrderStatus
 from skill.errors import (
     CorruptRecord,
     DomainError,
@@ -1160,3 +1160,135 @@ def test_a_catalog_too_big_for_one_dynamodb_item_is_refused(
     with pytest.raises(CatalogError, match="more than the 1 KB one DynamoDB item"):
         store.update_catalog(set_price("APPLE", "US", 99))
     assert store.get_catalog() == {**DEMO, "version": 1}
+
+
+# -- an order's "ready" notification state -------------------------------------------------
+FAILED = OrderNotification("failed", "HTTP 503 from the Proactive Events API after 4 attempts", NOW)
+SENT = OrderNotification("sent", "accepted by Alexa (attempt 1)", NOW)
+
+
+def place(store: Store, user_id: str = ADA) -> Order:
+    fill(store, user_id, APPLE=2)
+    return store.place_order(user_id, "", factory(user_id))
+
+
+def test_a_notification_state_is_kept_on_the_order_for_every_store_object(
+    backend: Backend,
+) -> None:
+    # GIVEN a ready order
+    store = backend.open()
+    number = place(store).number
+    store.set_order_status(number, OrderStatus.READY)
+    # WHEN its notification is recorded as failed (by the notifier's process)
+    store.set_order_notification(number, FAILED)
+    # THEN another store object (another process) reads it on the order, status unchanged
+    other = backend.open()
+    [listed] = other.list_orders()
+    assert (listed.status, listed.notification) == (OrderStatus.READY, FAILED)
+    last = other.last_order(ADA)
+    assert last is not None and last.notification == FAILED
+    # AND a status change there keeps it, and is seen here
+    assert other.set_order_status(number, OrderStatus.COLLECTED).notification == FAILED
+    [seen] = store.list_orders()
+    assert (seen.status, seen.notification) == (OrderStatus.COLLECTED, FAILED)
+    # AND a later state replaces it, changing nothing else
+    store.set_order_notification(number, SENT)
+    assert other.list_orders() == [seen.with_notification(SENT)]
+
+
+def test_a_notification_for_no_such_order_is_refused_and_writes_nothing(store: Store) -> None:
+    with pytest.raises(OrderNotFound):
+        store.set_order_notification(4242, FAILED)
+    assert store.list_orders() == []
+
+
+def test_a_customers_cancel_keeps_the_notification_state(store: Store) -> None:
+    number = place(store).number
+    store.set_order_notification(number, FAILED)  # any status may carry one
+    assert store.cancel_order(ADA, number).notification == FAILED
+    [order] = store.list_orders()
+    assert (order.status, order.notification) == (OrderStatus.CANCELLED, FAILED)
+
+
+def test_status_changes_and_notification_writes_racing_each_other_all_land(
+    backend: Backend,
+) -> None:
+    # GIVEN six ready orders
+    setup = backend.open()
+    numbers = [place(setup).number for _ in range(6)]
+    for number in numbers:
+        setup.set_order_status(number, OrderStatus.READY)
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def run(work: Callable[[Store, int], Any]) -> None:
+        store = backend.open()  # each thread its own store object, as two processes
+        start.wait()
+        try:
+            for number in numbers:
+                work(store, number)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    # WHEN staff collect them while the notifier records each outcome
+    threads = [
+        threading.Thread(
+            target=run, args=(lambda s, n: s.set_order_status(n, OrderStatus.COLLECTED),)
+        ),
+        threading.Thread(target=run, args=(lambda s, n: s.set_order_notification(n, SENT),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # THEN neither undid the other
+    assert failures == []
+    assert {(o.status, o.notification) for o in backend.open().list_orders()} == {
+        (OrderStatus.COLLECTED, SENT)
+    }
+
+
+def test_a_damaged_notification_state_is_refused(backend: Backend, store: Store) -> None:
+    order = place(store)
+    body = {**order.to_data(), "notification": {"status": "lost", "detail": "", "at": "x"}}
+    backend.damage_order(order.number, json.dumps(body))
+    with pytest.raises(CorruptRecord):
+        store.list_orders()
+
+
+@pytest.mark.parametrize("backend", ["dynamodb"], indirect=True)
+def test_dynamodb_a_status_change_never_writes_back_an_old_notification_state(
+    backend: Backend, moto: MotoDynamoDB
+) -> None:
+    """The notifier's write landing between a status change's read and its write (the
+    race a shared body would lose): the status change's update must leave it alone."""
+    other = backend.open()
+    number = place(other).number
+    other.set_order_status(number, OrderStatus.READY)
+    table = other.table  # type: ignore[attr-defined]
+
+    class Racing(DynamoDBStore):
+        race: Callable[[], None] | None = None
+
+        def _get(self, key: Any, what: str) -> Any:
+            item = super()._get(key, what)
+            if what == "read an order" and self.race is not None:
+                race, self.race = self.race, None
+                race()  # after the read, before the conditional update
+            return item
+
+    racing = Racing(moto.client(), table)
+    try:
+        racing.race = lambda: other.set_order_notification(number, FAILED)
+        moved = racing.set_order_status(number, OrderStatus.COLLECTED)
+    finally:
+        racing.close()
+    assert moved.status is OrderStatus.COLLECTED
+    [order] = other.list_orders()
+    assert (order.status, order.notification) == (OrderStatus.COLLECTED, FAILED)
+    # and the item keeps the state in its own attribute, not in the body
+    item = moto.client(patient=True).get_item(
+        TableName=table, Key={"pk": {"S": "SHOP#main"}, "sk": {"S": f"ORDER#{number:010d}"}}
+    )["Item"]
+    assert "notification" not in json.loads(item["body"]["S"])
+    assert json.loads(item["notification"]["S"]) == FAILED.to_data()

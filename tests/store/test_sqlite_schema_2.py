@@ -16,6 +16,16 @@ from skill.domain.orders import Order, OrderLine
 from skill.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 ADA = "amzn1.ask.account.ADA-TEST-USER"
+TODAYS_TABLES = {
+    "carts",
+    "orders",
+    "counters",
+    "checkouts",
+    "catalog",
+    "staff",
+    "secrets",
+    "revoked_sessions",
+}
 NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
 # Exactly what Corner Shop's schema version 1 created.
@@ -72,12 +82,9 @@ def test_a_schema_1_database_gains_the_catalog_table_on_open(tmp_path: Path, cre
     assert _schema(path) == (1, {"carts", "orders", "counters", "checkouts"})
     # WHEN today's store opens it (read-only commands too)
     store = SQLiteStore(path, create=create)
-    # THEN it is schema 2, with the catalog table, and everything else is as it was
-    assert SCHEMA_VERSION == 3
-    assert _schema(path) == (
-        3,
-        {"carts", "orders", "counters", "checkouts", "catalog", "staff", "secrets"},
-    )
+    # THEN it is today's schema, with the catalog table, and everything else is as it was
+    assert SCHEMA_VERSION == 4
+    assert _schema(path) == (4, TODAYS_TABLES)
     assert store.get_cart(ADA) == Cart.from_lines({"BREAD": 1})
     assert store.list_orders() == [order]
     assert store.place_order(ADA, "yes-1", lambda c, n, d: order) == order  # the replay
@@ -101,7 +108,4 @@ def test_a_schema_1_database_gains_the_catalog_table_on_open(tmp_path: Path, cre
 def test_a_new_database_is_created_at_schema_2(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     SQLiteStore(path).close()
-    assert _schema(path) == (
-        3,
-        {"carts", "orders", "counters", "checkouts", "catalog", "staff", "secrets"},
-    )
+    assert _schema(path) == (4, TODAYS_TABLES)

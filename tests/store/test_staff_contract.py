@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,12 +26,13 @@ from skill.dashboard.staff import (
     StaffExists,
     StaffMember,
     hash_password,
+    session_digest,
     staff_directory,
 )
 from skill.errors import CorruptRecord
 from skill.store.dynamodb import DynamoDBStore
 from skill.store.memory import MemoryStore
-from skill.store.sqlite import SQLiteStore
+from skill.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 WHEN = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -276,15 +278,98 @@ def test_a_schema_2_database_gains_the_staff_tables_on_open(
     # WHEN today's store opens it (read-only commands, such as `staff list`, too)
     store = SQLiteStore(path, create=create)
     try:
-        # THEN it is schema 3, the cart is still there, and staff accounts work
+        # THEN it is today's schema, the cart is still there, and staff accounts work
         db = sqlite3.connect(path)
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         db.close()
-        assert version == 3 and {"staff", "secrets", "carts", "catalog"} <= tables
+        assert version == SCHEMA_VERSION and {"staff", "secrets", "carts", "catalog"} <= tables
         assert store.get_cart("amzn1.ask.account.ADA").lines[0].quantity == 2
         assert store.list_staff() == []
         store.add_staff(member("ada", hashes))
         assert store.get_staff("ada") == member("ada", hashes)
     finally:
         store.close()
+
+
+# -- logged-out sessions -----------------------------------------------------------------
+def test_a_logout_is_seen_by_every_directory_on_the_same_data(backend: Backend) -> None:
+    # GIVEN two directories on one shop's data (two processes)
+    here, there = backend.open(), backend.open()
+    until = time.time() + 3600
+    assert there.session_revoked("sid-ada") is False
+    # WHEN one records a logout
+    here.revoke_session("sid-ada", until)
+    # THEN the other refuses that session, and only that one
+    assert there.session_revoked("sid-ada") is True
+    assert there.session_revoked("sid-bob") is False
+    # AND recording it again changes nothing
+    here.revoke_session("sid-ada", until)
+    assert backend.open().session_revoked("sid-ada") is True
+
+
+def test_a_logout_is_forgotten_once_the_session_would_have_expired(backend: Backend) -> None:
+    directory = backend.open()
+    directory.revoke_session("sid-old", time.time() - 1)  # expired already
+    assert directory.session_revoked("sid-old") is False
+    directory.revoke_session("sid-new", time.time() + 3600)
+    assert directory.session_revoked("sid-new") is True
+
+
+def test_sqlite_keeps_only_a_digest_of_the_session_and_purges_old_ones(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    store = SQLiteStore(path)
+    try:
+        store.revoke_session("sid-expired", time.time() - 10)
+        store.revoke_session("sid-secret-value", time.time() + 3600)
+    finally:
+        store.close()
+    db = sqlite3.connect(path)
+    rows = db.execute("SELECT digest FROM revoked_sessions").fetchall()
+    db.close()
+    # the expired one went when the next was written; the id itself is never stored
+    assert rows == [(session_digest("sid-secret-value"),)]
+    assert "sid-secret-value" not in rows[0][0]
+
+
+def test_dynamodb_keeps_a_logout_under_the_shops_partition_with_a_ttl(moto: MotoDynamoDB) -> None:
+    table = moto.new_table()
+    store = DynamoDBStore(moto.client(), table, shop_id="main")
+    other = DynamoDBStore(moto.client(), table, shop_id="other")
+    try:
+        until = time.time() + 3600
+        store.revoke_session("sid-secret-value", until)
+        items = moto.client(patient=True).scan(TableName=table)["Items"]
+        [item] = items
+        assert item["pk"] == {"S": "SHOP#main"}
+        assert item["sk"] == {"S": f"REVOKED#{session_digest('sid-secret-value')}"}
+        assert int(item["expires_at"]["N"]) >= until  # DynamoDB's TTL deletes it later
+        assert "sid-secret-value" not in json.dumps(items)
+        # another shop in the same table knows nothing of it
+        assert other.session_revoked("sid-secret-value") is False
+    finally:
+        store.close()
+        other.close()
+        moto.delete_table(table)
+
+
+def test_a_schema_3_database_gains_the_logout_table_on_open(tmp_path: Path) -> None:
+    # GIVEN a shop as schema version 3 left it
+    path = tmp_path / "v3.db"
+    SQLiteStore(path).close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("DROP TABLE revoked_sessions")
+        db.execute("PRAGMA user_version = 3")
+    db.close()
+    # WHEN today's store opens it read-only (a command such as `staff remove`)
+    store = SQLiteStore(path, create=False)
+    try:
+        # THEN logouts work, and the file is at today's schema
+        store.revoke_session("sid-ada", time.time() + 60)
+        assert store.session_revoked("sid-ada") is True
+    finally:
+        store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    db.close()

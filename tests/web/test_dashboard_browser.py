@@ -13,7 +13,7 @@ import http.client
 import io
 import json
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,11 @@ class CountingDashboard(Dashboard):
         super().__init__(*args, **kwargs)
         self.cursors: list[str | None] = []
 
-    def events(self, cursor: str | None) -> Generator[bytes, None, None]:
+    def events(
+        self, cursor: str | None, session: Mapping[str, Any] | None = None
+    ) -> Generator[bytes, None, None]:
         self.cursors.append(cursor)
-        return super().events(cursor)
+        return super().events(cursor, session)
 
 
 class Served:
