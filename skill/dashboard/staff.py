@@ -23,13 +23,13 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from skill.errors import CornerShopError, CorruptRecord
+from skill.store.memory import MemoryStore
 
 #: Staff names: short, lowercase, safe to log and to put in a URL or a log line.
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
@@ -231,52 +231,9 @@ class StaffDirectory(Protocol):
         ...
 
 
-class MemoryStaffDirectory:
-    """Staff accounts in this process only (tests, ``memory://`` shops)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._staff: dict[str, dict[str, Any]] = {}
-        self._secret: bytes | None = None
-        self._revoked: dict[str, float] = {}
-
-    def add_staff(self, member: StaffMember, *, replace: bool = False) -> None:
-        with self._lock:
-            if member.name in self._staff and not replace:
-                raise StaffExists(member.name)
-            self._staff[member.name] = member.to_data()
-
-    def get_staff(self, name: str) -> StaffMember | None:
-        with self._lock:
-            data = self._staff.get(name)
-        return None if data is None else StaffMember.from_data(data)
-
-    def list_staff(self) -> list[StaffMember]:
-        with self._lock:
-            records = [self._staff[name] for name in sorted(self._staff)]
-        return [StaffMember.from_data(data) for data in records]
-
-    def remove_staff(self, name: str) -> bool:
-        with self._lock:
-            return self._staff.pop(name, None) is not None
-
-    def session_secret(self) -> bytes:
-        with self._lock:
-            if self._secret is None:
-                self._secret = secrets.token_bytes(SECRET_BYTES)
-            return self._secret
-
-    def revoke_session(self, sid: str, until: float) -> None:
-        now = time.time()
-        with self._lock:
-            for gone in [d for d, end in self._revoked.items() if end <= now]:
-                del self._revoked[gone]
-            digest = session_digest(sid)
-            self._revoked[digest] = max(until, self._revoked.get(digest, until))
-
-    def session_revoked(self, sid: str) -> bool:
-        with self._lock:
-            return self._revoked.get(session_digest(sid), 0.0) > time.time()
+class MemoryStaffDirectory(MemoryStore):
+    """Staff accounts in this process only (tests, ``memory://`` shops): the memory
+    store's own staff records, so the two can never disagree on the rules."""
 
 
 def staff_directory(store: object) -> StaffDirectory | None:
