@@ -136,15 +136,29 @@ def parse_number(text: str) -> int | Ask:
     return value if value >= 1 else Ask.BAD
 
 
-def to_add(said: Said, sold: str | None) -> int | Ask:
+#: A bare count at least this big, of an item sold by the dozen ("add twelve eggs"), more
+#: likely counts eggs than dozens: asked about, never taken as 12 dozen.
+COUNTED_NOT_DOZENS = 12
+
+
+def to_add(said: Said, sold: str | None, *, answering: bool = False) -> int | Ask:
     """How many units of an item sold in ``sold`` (:func:`unit_of`) to add, or the
-    question to ask. Nothing said means one."""
+    question to ask. Nothing said means one. ``answering``: the number answers our own
+    "How many dozen eggs?" (Alexa's dialogState IN_PROGRESS), so it counts dozens."""
     if said.unit is not None and not same_unit(said.unit, sold):
         return Ask.SOLD_BY
     number = _number_said(said)
     if isinstance(number, Ask):
         return number
     amount = said.amount
+    if (
+        sold == BY_THE_DOZEN
+        and amount is None
+        and number is not None
+        and number >= COUNTED_NOT_DOZENS
+        and not answering
+    ):
+        return Ask.SOLD_BY  # "We sell eggs by the dozen. How many dozen eggs would you like?"
     if amount is None or amount in (ONE, SOME, ANOTHER):
         # "some apples" is one, and the reply says "Added 1 apple": never a silent guess.
         return 1 if number is None else number
@@ -180,7 +194,7 @@ def _number_said(said: Said) -> int | Ask | None:
     return None if said.number is None else parse_number(said.number)
 
 
-def to_set(said: Said, sold: str | None, *, item_named: bool) -> int | Ask:
+def to_set(said: Said, sold: str | None, *, item_named: bool, answering: bool = False) -> int | Ask:
     """The new quantity of a line ("make that five"), 0 to take it out ("make that
     zero"). An item named with no number is one: "I only want a loaf", "ich will nur
     ein Brot" (the article is the number, and Alexa's NUMBER leaves it out). Without
@@ -191,7 +205,7 @@ def to_set(said: Said, sold: str | None, *, item_named: bool) -> int | Ask:
         return 1 if item_named else Ask.HOW_MANY
     if said.number is None and said.amount in (FEW, SOME):
         return Ask.HOW_MANY
-    return to_add(said, sold)
+    return to_add(said, sold, answering=answering)
 
 
 def _dozens(amount: str, number: int | None, sold: str | None) -> int | Ask:

@@ -201,6 +201,12 @@ class Turn:
     def intent(self) -> Intent | None:
         return getattr(self.request, "intent", None)
 
+    @property
+    def answering(self) -> bool:
+        """Whether this request answers our own Dialog.ElicitSlot (dialogState IN_PROGRESS)."""
+        state = getattr(self.request, "dialog_state", None)
+        return getattr(state, "value", state) == "IN_PROGRESS"
+
     def slot(self, name: str) -> Slot | None:
         intent = self.intent
         slots = getattr(intent, "slots", None) if intent is not None else None

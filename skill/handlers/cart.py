@@ -201,7 +201,7 @@ class AddItemHandler(ShopHandler):
 def _add_one(turn: Turn, wanted: _Wanted) -> Response:
     item = wanted.item
     turn.remember(item)
-    quantity = to_add(wanted.said, turn.sold_in(item))
+    quantity = to_add(wanted.said, turn.sold_in(item), answering=turn.answering)
     if not item.in_stock:
         # No point asking again for a quantity of something we can't sell today.
         return out_of_stock(turn, item, quantity if isinstance(quantity, int) else 1)
@@ -223,7 +223,7 @@ def _add_several(turn: Turn, wanted: list[_Wanted], unknown: list[str]) -> Respo
         if item.id in seen:
             continue  # "apples, bananas and apples": the first quantity said counts
         seen.add(item.id)
-        quantity = to_add(entry.said, turn.sold_in(item))
+        quantity = to_add(entry.said, turn.sold_in(item), answering=turn.answering)
         if not item.in_stock:
             sold_out.append(item)
         elif isinstance(quantity, Ask):
@@ -374,7 +374,9 @@ class SetQuantityHandler(ShopHandler):
                 ask = turn.msg("which_item_set")
                 return turn.elicit("Item", ask, ask)
         turn.remember(item)
-        quantity = to_set(turn.said(item=item), turn.sold_in(item), item_named=named)
+        quantity = to_set(
+            turn.said(item=item), turn.sold_in(item), item_named=named, answering=turn.answering
+        )
         if isinstance(quantity, Ask):
             return ask_about_quantity(turn, item, quantity)
         if quantity == 0:

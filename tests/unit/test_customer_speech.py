@@ -152,6 +152,14 @@ def test_a_dozen_apples_is_twelve_and_two_dozen_eggs_is_two(chat: Chat, store: M
     assert lines(store) == {"APPLE": 12, "EGGS": 2}
 
 
+def test_twelve_eggs_asks_whether_dozens_were_meant(chat: Chat, store: MemoryStore) -> None:
+    # Eggs are sold by the dozen: "add twelve eggs" is never silently 12 dozen (144 eggs)
+    chat.say("AddItemIntent", Quantity="12", Item=("eggs", "EGGS"))
+    assert chat.speech == "We sell eggs by the dozen. How many dozen eggs would you like?"
+    assert chat.directive["slotToElicit"] == "Quantity"
+    assert lines(store) == {}
+
+
 def test_quantity_words_without_entity_resolution_use_the_locales_words(
     chat: Chat, store: MemoryStore
 ) -> None:

@@ -28,6 +28,8 @@ EACH, DOZEN = q.EACH, q.BY_THE_DOZEN
         (Said(amount="DOZEN"), DOZEN, 1),  # eggs are sold by the dozen
         (Said(number="2", amount="DOZEN"), DOZEN, 2),  # "two dozen eggs" stays 2
         (Said(number="3"), DOZEN, 3),
+        (Said(number="12"), DOZEN, Ask.SOLD_BY),  # "twelve eggs": eggs, or dozens? ask
+        (Said(number="11"), DOZEN, 11),
         (Said(amount="HALF_DOZEN"), DOZEN, Ask.WHOLE),  # half a unit
         (Said(amount="DOZEN"), "BAG", Ask.SOLD_BY),  # "a dozen carrots" sold by the bag
         (Said(amount="FEW"), EACH, Ask.HOW_MANY),  # never a silent guess
@@ -139,3 +141,10 @@ def test_set_refuses_more_than_a_line_holds_and_nothing_below_one() -> None:
     assert refused.value.current == 0
     with pytest.raises(InvalidQuantity, match="at least 1"):
         Cart().set("APPLE", 0)
+
+
+def test_a_count_that_answers_our_own_question_counts_dozens() -> None:
+    # "How many dozen eggs would you like?" "Twelve." (dialogState IN_PROGRESS)
+    assert to_add(Said(number="12"), DOZEN, answering=True) == 12
+    assert to_set(Said(number="24"), DOZEN, item_named=True) is Ask.SOLD_BY
+    assert to_set(Said(number="24"), DOZEN, item_named=True, answering=True) == 24
