@@ -45,12 +45,11 @@ BOB = "amzn1.ask.account.BOB-TEST-USER"
 ITEMS = ["apples", "bananas", "oranges", "lemons", "avocados", "tomatoes", "milk", "eggs"]
 NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
+#: The shared moto server, table and fault-proxy fixtures (tests/store/_fixtures.py).
+pytest_plugins = ["_fixtures"]
+
 
 # -- fixtures ------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def moto() -> Iterator[MotoDynamoDB]:
-    with MotoDynamoDB() as server:
-        yield server
 
 
 class Backend:

@@ -18,18 +18,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
+from _orders import make_order as _make_order
 from _servers import MotoDynamoDB
 
 from skill.domain.cart import Cart
-from skill.domain.orders import Order, OrderLine, OrderStatus
+from skill.domain.orders import Order, OrderStatus
 from skill.errors import (
     CorruptRecord,
     DomainError,
-    EmptyCart,
     InvalidStatusChange,
     OrderNotCancellable,
     OrderNotFound,
@@ -45,15 +46,16 @@ T = TypeVar("T")
 ADA = "amzn1.ask.account.ADA-CANCEL-TEST"
 BOB = "amzn1.ask.account.BOB-CANCEL-TEST"
 NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
+#: Orders here carry a pickup time, as the checkout's do.
+make_order = partial(_make_order, pickup_at=NOW)
 #: Rounds of the threaded race per backend: enough to interleave, bounded in time.
 RACE_ROUNDS = {"memory": 40, "sqlite": 25, "dynamodb": 12}
 
+#: The shared moto server, table and fault-proxy fixtures (tests/store/_fixtures.py).
+pytest_plugins = ["_fixtures"]
+
 
 # -- fixtures ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoDynamoDB]:
-    with MotoDynamoDB() as server:
-        yield server
 
 
 class Backend:
@@ -95,25 +97,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 @pytest.fixture
 def store(backend: Backend) -> Store:
     return backend.open()
-
-
-def make_order(user_id: str) -> Callable[[Cart, int, Any], Order]:
-    """A pure order factory, as the checkout handler passes one: 1.00 per item."""
-
-    def make(cart: Cart, number: int, catalog: Any = None) -> Order:
-        if cart.is_empty:
-            raise EmptyCart("The cart is empty, so there is nothing to check out.")
-        return Order(
-            number=number,
-            user_id=user_id,
-            lines=tuple(OrderLine(ln.item_id, ln.item_id, ln.quantity, 100) for ln in cart.lines),
-            currency="USD",
-            created_at=NOW,
-            locale="en-US",
-            pickup_at=NOW,
-        )
-
-    return make
 
 
 def adding(item_id: str, quantity: int) -> Callable[[Cart], Cart]:

@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from _orders import make_order
 from _proxies import Fault, FaultProxy
 from _servers import CREDENTIALS, REGION, MotoDynamoDB
 
 from skill.deadline import request_deadline
-from skill.domain.cart import Cart
-from skill.domain.orders import Order, OrderLine, OrderStatus
+from skill.domain.orders import Order, OrderStatus
 from skill.errors import (
     CorruptRecord,
     InvalidStatusChange,
@@ -36,25 +36,11 @@ ADA = "amzn1.ask.account.ADA-CANCEL-TEST"
 BOB = "amzn1.ask.account.BOB-CANCEL-TEST"
 NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
+#: The shared moto server, table and fault-proxy fixtures (tests/store/_fixtures.py).
+pytest_plugins = ["_fixtures"]
+
 
 # -- fixtures ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoDynamoDB]:
-    with MotoDynamoDB() as server:
-        yield server
-
-
-@pytest.fixture
-def table(moto: MotoDynamoDB) -> Iterator[str]:
-    name = moto.new_table()
-    yield name
-    moto.delete_table(name)
-
-
-@pytest.fixture
-def proxy(moto: MotoDynamoDB) -> Iterator[FaultProxy]:
-    with FaultProxy(moto.endpoint, trickle_interval=0.5) as running:
-        yield running
 
 
 @pytest.fixture
@@ -75,20 +61,6 @@ def clean(moto: MotoDynamoDB, table: str) -> Iterator[DynamoDBStore]:
     opened = DynamoDBStore(moto.client(), table)
     yield opened
     opened.close()
-
-
-def make_order(user_id: str) -> Callable[[Cart, int, Any], Order]:
-    def make(cart: Cart, number: int, catalog: Any = None) -> Order:
-        return Order(
-            number=number,
-            user_id=user_id,
-            lines=tuple(OrderLine(ln.item_id, ln.item_id, ln.quantity, 100) for ln in cart.lines),
-            currency="USD",
-            created_at=NOW,
-            locale="en-US",
-        )
-
-    return make
 
 
 def place(store: DynamoDBStore, user_id: str = ADA) -> Order:

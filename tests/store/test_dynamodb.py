@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _orders import make_order
 from _servers import CREDENTIALS, REGION, MotoDynamoDB
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 
 from skill.domain.cart import Cart
-from skill.domain.orders import Order, OrderLine
+from skill.domain.orders import Order
 from skill.errors import ConfigError, EmptyCart, StoreError
 from skill.store import open_store
 from skill.store.dynamodb import (
@@ -45,19 +46,11 @@ ADA = "amzn1.ask.account.ADA-TEST-USER"
 BOB = "amzn1.ask.account.BOB-TEST-USER"
 NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
+#: The shared moto server, table and fault-proxy fixtures (tests/store/_fixtures.py).
+pytest_plugins = ["_fixtures"]
+
 
 # -- fixtures ------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def moto() -> Iterator[MotoDynamoDB]:
-    with MotoDynamoDB() as server:
-        yield server
-
-
-@pytest.fixture
-def table(moto: MotoDynamoDB) -> Iterator[str]:
-    name = moto.new_table()
-    yield name
-    moto.delete_table(name)
 
 
 @pytest.fixture
@@ -73,22 +66,6 @@ def other(moto: MotoDynamoDB, table: str) -> Iterator[DynamoDBStore]:
     opened = DynamoDBStore(moto.client(), table)
     yield opened
     opened.close()
-
-
-def make_order(user_id: str) -> Callable[[Cart, int, Any], Order]:
-    def make(cart: Cart, number: int, catalog: Any = None) -> Order:
-        if cart.is_empty:
-            raise EmptyCart("The cart is empty, so there is nothing to check out.")
-        return Order(
-            number=number,
-            user_id=user_id,
-            lines=tuple(OrderLine(ln.item_id, ln.item_id, ln.quantity, 100) for ln in cart.lines),
-            currency="USD",
-            created_at=NOW,
-            locale="en-US",
-        )
-
-    return make
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

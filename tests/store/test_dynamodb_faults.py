@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _orders import make_order
 from _proxies import Fault, FaultProxy
 from _servers import CREDENTIALS, REGION, MotoDynamoDB
 
 from skill.deadline import request_deadline
 from skill.domain.cart import Cart
-from skill.domain.orders import Order, OrderLine
 from skill.errors import CorruptRecord, EmptyCart, StoreError
 from skill.store.dynamodb import (
     CALL_BUDGET_S,
@@ -50,25 +50,11 @@ DAMAGING: list[Fault] = [
     "drop",
 ]
 
+#: The shared moto server, table and fault-proxy fixtures (tests/store/_fixtures.py).
+pytest_plugins = ["_fixtures"]
+
 
 # -- fixtures ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoDynamoDB]:
-    with MotoDynamoDB() as server:
-        yield server
-
-
-@pytest.fixture
-def table(moto: MotoDynamoDB) -> Iterator[str]:
-    name = moto.new_table()
-    yield name
-    moto.delete_table(name)
-
-
-@pytest.fixture
-def proxy(moto: MotoDynamoDB) -> Iterator[FaultProxy]:
-    with FaultProxy(moto.endpoint, trickle_interval=0.5) as running:
-        yield running
 
 
 def proxied_client(proxy: FaultProxy) -> DynamoDBClient:
@@ -102,23 +88,6 @@ def clean(moto: MotoDynamoDB, table: str) -> Iterator[DynamoDBStore]:
 
 def add(item_id: str, quantity: int = 1) -> Callable[[Cart], Cart]:
     return lambda cart: cart.add(item_id, quantity)
-
-
-def make_order(user_id: str, request_id: str = "") -> Callable[[Cart, int, Any], Order]:
-    def make(cart: Cart, number: int, catalog: Any = None) -> Order:
-        if cart.is_empty:
-            raise EmptyCart("The cart is empty, so there is nothing to check out.")
-        return Order(
-            number=number,
-            user_id=user_id,
-            lines=tuple(OrderLine(ln.item_id, ln.item_id, ln.quantity, 100) for ln in cart.lines),
-            currency="USD",
-            created_at=NOW,
-            locale="en-US",
-            request_id=request_id,
-        )
-
-    return make
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

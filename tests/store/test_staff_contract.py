@@ -36,17 +36,14 @@ from skill.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 WHEN = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
+#: The shared moto server, table and fault-proxy fixtures (tests/store/_fixtures.py).
+pytest_plugins = ["_fixtures"]
+
 
 @pytest.fixture(scope="module")
 def hashes() -> dict[str, str]:
     """Real scrypt hashes, made once for the module (each costs about 0.1 s)."""
     return {name: hash_password(f"the password of {name}") for name in ("ada", "bob", "cy")}
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoDynamoDB]:
-    with MotoDynamoDB() as server:
-        yield server
 
 
 class Backend:
